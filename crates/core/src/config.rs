@@ -1,0 +1,314 @@
+//! Settings (CONTRACT §2), read once per request from vars and secrets into types. Every problem
+//! is collected, so `/healthz` can name them all at once; values are never echoed.
+
+use std::fmt;
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::bbb::{ApiBase, ChecksumAlgorithm, Signer};
+use crate::role::ModeratorRoles;
+use crate::secret::Secret;
+use crate::token::{parse_allow_list, TokenPolicy};
+
+/// Where settings come from: `[vars]` and secret storage at the edge, a map in tests.
+pub trait ConfigSource {
+    fn var(&self, name: &str) -> Option<String>;
+    fn secret(&self, name: &str) -> Option<String>;
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bbb_base: ApiBase,
+    pub signer: Signer,
+    pub bbb_timeout: Duration,
+    pub public_url: PublicUrl,
+    pub tokens: TokenPolicy,
+    pub moderator_roles: ModeratorRoles,
+    pub logout_url: Option<String>,
+    /// Key of the worker's own callback-URL tokens.
+    pub callback_key: Secret,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigProblem {
+    Missing(&'static str),
+    Invalid(&'static str, String),
+}
+
+/// Everything wrong with the settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<ConfigProblem>);
+
+impl ConfigError {
+    /// The names of the settings at fault, for `/healthz`.
+    pub fn setting_names(&self) -> Vec<&'static str> {
+        self.0
+            .iter()
+            .map(|problem| match problem {
+                ConfigProblem::Missing(name) | ConfigProblem::Invalid(name, _) => *name,
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("This service is not configured correctly. ")?;
+        let missing: Vec<_> = self.0.iter().filter_map(|p| match p {
+            ConfigProblem::Missing(name) => Some(*name),
+            ConfigProblem::Invalid(..) => None,
+        }).collect();
+        if !missing.is_empty() {
+            write!(f, "Missing settings: {}. ", missing.join(", "))?;
+        }
+        for problem in &self.0 {
+            if let ConfigProblem::Invalid(name, reason) = problem {
+                write!(f, "{name} {reason}. ")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The worker's public origin, used to build the URLs it hands to BBB.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim().trim_end_matches('/');
+        check_http_url(trimmed)?;
+        if trimmed.contains(['?', '#']) {
+            return Err("must be an origin without query or fragment".into());
+        }
+        Ok(PublicUrl(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `errorRedirectUrl`: no query string, BBB appends `?errors=` itself (CONTRACT §4).
+    pub fn join_error_url(&self) -> String {
+        format!("{}/join/error", self.0)
+    }
+
+    pub fn meeting_ended_url(&self, token: &str) -> String {
+        format!("{}/callbacks/meeting-ended/{token}", self.0)
+    }
+
+    pub fn recording_ready_url(&self) -> String {
+        format!("{}/callbacks/recording-ready", self.0)
+    }
+
+    pub fn left_url(&self) -> String {
+        format!("{}/left", self.0)
+    }
+}
+
+fn check_http_url(value: &str) -> Result<(), String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or("must start with https:// or http://")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("has no host".into());
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces".into());
+    }
+    Ok(())
+}
+
+impl Config {
+    pub fn load(source: &impl ConfigSource) -> Result<Config, ConfigError> {
+        let mut problems = Vec::new();
+        let var = |name: &'static str| non_empty(source.var(name));
+
+        let bbb_base = required(&mut problems, "BBB_URL", var("BBB_URL"), |v| ApiBase::parse(v).map_err(|e| e.0.to_owned()));
+        let algorithm = optional(&mut problems, "BBB_CHECKSUM_ALGORITHM", var("BBB_CHECKSUM_ALGORITHM"), |v| {
+            v.parse::<ChecksumAlgorithm>().map_err(|_| "must be sha1, sha256, sha384 or sha512".to_owned())
+        })
+        .unwrap_or_default();
+        let public_url = required(&mut problems, "PUBLIC_URL", var("PUBLIC_URL"), PublicUrl::parse);
+        let issuers = required(&mut problems, "JWT_ISSUER", var("JWT_ISSUER"), |v| {
+            let list: Vec<String> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            if list.is_empty() { Err("lists no issuer".to_owned()) } else { Ok(list) }
+        });
+        let audience = required(&mut problems, "JWT_AUDIENCE", var("JWT_AUDIENCE"), |v| Ok(v.trim().to_owned()));
+        let algorithms = optional(&mut problems, "JWT_ALGORITHMS", var("JWT_ALGORITHMS"), parse_allow_list)
+            .unwrap_or_else(|| parse_allow_list("HS256").expect("default is valid"));
+        let max_age = seconds(&mut problems, "JWT_MAX_AGE_SECONDS", var("JWT_MAX_AGE_SECONDS"), 300, 1..=86_400);
+        let leeway = seconds(&mut problems, "JWT_LEEWAY_SECONDS", var("JWT_LEEWAY_SECONDS"), 30, 0..=600);
+        let timeout_ms = seconds(&mut problems, "BBB_TIMEOUT_MS", var("BBB_TIMEOUT_MS"), 5000, 100..=60_000);
+        let moderator_roles = var("MODERATOR_ROLES").map(|v| ModeratorRoles::parse(&v)).unwrap_or_default();
+        let logout_url = optional(&mut problems, "LOGOUT_URL", var("LOGOUT_URL"), |v| {
+            check_http_url(v.trim()).map(|_| v.trim().to_owned())
+        });
+
+        let bbb_secret = non_empty(source.secret("BBB_SECRET")).map(Secret::new);
+        if bbb_secret.is_none() {
+            problems.push(ConfigProblem::Missing("BBB_SECRET"));
+        }
+        let jwt_secret = non_empty(source.secret("JWT_SECRET")).map(Secret::new);
+        if jwt_secret.is_none() && algorithms.iter().any(|alg| alg.is_hmac()) {
+            problems.push(ConfigProblem::Missing("JWT_SECRET"));
+        }
+        let callback_secret = non_empty(source.secret("CALLBACK_SECRET")).map(Secret::new);
+
+        match (bbb_base, public_url, issuers, audience, bbb_secret) {
+            (Some(bbb_base), Some(public_url), Some(issuers), Some(audience), Some(bbb_secret)) if problems.is_empty() => {
+                let callback_key = callback_secret.unwrap_or_else(|| derive_callback_key(&bbb_secret));
+                Ok(Config {
+                    bbb_base,
+                    signer: Signer { secret: bbb_secret, algorithm },
+                    bbb_timeout: Duration::from_millis(timeout_ms),
+                    public_url,
+                    tokens: TokenPolicy {
+                        issuers,
+                        audience,
+                        algorithms,
+                        hmac_key: jwt_secret,
+                        max_age_seconds: max_age,
+                        leeway_seconds: leeway,
+                    },
+                    moderator_roles,
+                    logout_url,
+                    callback_key,
+                })
+            }
+            _ => Err(ConfigError(problems)),
+        }
+    }
+}
+
+/// Without `CALLBACK_SECRET`, callback tokens use a key derived from the BBB secret, so the BBB
+/// secret itself never keys two different things.
+fn derive_callback_key(bbb_secret: &Secret) -> Secret {
+    let mut mac = Hmac::<Sha256>::new_from_slice(bbb_secret.expose().as_bytes()).expect("HMAC takes any key length");
+    mac.update(b"bbb-edge callback key v1");
+    Secret::new(hex::encode(mac.finalize().into_bytes()))
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+fn required<T>(
+    problems: &mut Vec<ConfigProblem>,
+    name: &'static str,
+    value: Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    match value {
+        None => {
+            problems.push(ConfigProblem::Missing(name));
+            None
+        }
+        Some(value) => optional(problems, name, Some(value), parse),
+    }
+}
+
+fn optional<T>(
+    problems: &mut Vec<ConfigProblem>,
+    name: &'static str,
+    value: Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    let value = value?;
+    match parse(&value) {
+        Ok(parsed) => Some(parsed),
+        Err(reason) => {
+            problems.push(ConfigProblem::Invalid(name, reason));
+            None
+        }
+    }
+}
+
+fn seconds(
+    problems: &mut Vec<ConfigProblem>,
+    name: &'static str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> u64 {
+    optional(problems, name, value, |v| {
+        v.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| format!("must be a whole number from {} to {}", range.start(), range.end()))
+    })
+    .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    pub struct MapSource(pub HashMap<&'static str, &'static str>);
+
+    impl ConfigSource for MapSource {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|v| v.to_string())
+        }
+        fn secret(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|v| v.to_string())
+        }
+    }
+
+    fn full() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("BBB_URL", "https://bbb.example/bigbluebutton/"),
+            ("PUBLIC_URL", "https://edge.example/"),
+            ("JWT_ISSUER", "https://lms.example, portal"),
+            ("JWT_AUDIENCE", "bbb-edge"),
+            ("BBB_SECRET", "bbb-secret-value"),
+            ("JWT_SECRET", "jwt-secret-value"),
+        ])
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let config = Config::load(&MapSource(full())).unwrap();
+        assert_eq!(config.bbb_base.as_str(), "https://bbb.example/bigbluebutton/api/");
+        assert_eq!(config.signer.algorithm, ChecksumAlgorithm::Sha256);
+        assert_eq!(config.public_url.join_error_url(), "https://edge.example/join/error");
+        assert_eq!(config.tokens.issuers, vec!["https://lms.example", "portal"]);
+        assert_eq!((config.tokens.max_age_seconds, config.tokens.leeway_seconds), (300, 30));
+        assert_eq!(config.bbb_timeout, Duration::from_millis(5000));
+        assert!(config.moderator_roles.contains("moderator"));
+        assert_ne!(config.callback_key.expose(), "bbb-secret-value");
+    }
+
+    #[test]
+    fn every_problem_is_named_and_no_value_is_echoed() {
+        let mut settings = full();
+        settings.remove("BBB_URL");
+        settings.remove("BBB_SECRET");
+        settings.insert("BBB_CHECKSUM_ALGORITHM", "md5-bbb-secret-value");
+        settings.insert("JWT_LEEWAY_SECONDS", "lots");
+        let error = Config::load(&MapSource(settings)).unwrap_err();
+        assert_eq!(error.setting_names(), vec!["BBB_URL", "BBB_CHECKSUM_ALGORITHM", "JWT_LEEWAY_SECONDS", "BBB_SECRET"]);
+        let text = error.to_string();
+        assert!(text.contains("BBB_URL") && text.contains("BBB_SECRET") && text.contains("JWT_LEEWAY_SECONDS"), "{text}");
+        assert!(!text.contains("md5") && !text.contains("lots") && !text.contains("value"), "{text}");
+    }
+
+    #[test]
+    fn jwt_secret_is_required_only_for_hmac_algorithms() {
+        let mut settings = full();
+        settings.remove("JWT_SECRET");
+        assert_eq!(Config::load(&MapSource(settings)).unwrap_err().setting_names(), vec!["JWT_SECRET"]);
+    }
+
+    #[test]
+    fn asymmetric_algorithms_are_refused_until_jwks_support() {
+        let mut settings = full();
+        settings.insert("JWT_ALGORITHMS", "HS256,ES256");
+        assert_eq!(Config::load(&MapSource(settings)).unwrap_err().setting_names(), vec!["JWT_ALGORITHMS"]);
+    }
+}

@@ -1,0 +1,22 @@
+//! The pure core of bbb-edge. Nothing here knows about the `worker` crate, the clock or the
+//! network: token policy, role decision, BBB signing and parsing, and the join flow are plain
+//! functions and types, unit-tested on the host and in wasm.
+
+pub mod bbb;
+pub mod callback;
+pub mod config;
+pub mod create_options;
+pub mod error;
+pub mod ids;
+pub mod join;
+pub mod log;
+pub mod page;
+pub mod role;
+pub mod secret;
+pub mod token;
+
+pub use config::{Config, ConfigError, ConfigSource};
+pub use error::{AppError, ErrorCode};
+pub use ids::{CreateTime, MeetingId, RecordId};
+pub use role::Role;
+pub use secret::Secret;

@@ -1,0 +1,29 @@
+//! The one structured log line per request. Only fields chosen here can appear: no URL, query,
+//! header, token, checksum or secret is ever a field.
+
+use serde::Serialize;
+
+#[derive(Debug, Default, Serialize)]
+pub struct RequestLog {
+    pub route: &'static str,
+    pub method: &'static str,
+    pub status: u16,
+    /// `ok`, or the contract error code.
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbb_message_key: Option<String>,
+    pub bbb_calls: u32,
+    pub upstream_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+impl RequestLog {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain struct serialises")
+    }
+}

@@ -1,0 +1,133 @@
+//! The claims of a join token, parsed once into types (CONTRACT §3).
+
+use serde_json::{Map, Value};
+
+use super::TokenError;
+use crate::create_options::{CreateOptions, CreateOptionsError};
+use crate::ids::MeetingId;
+use crate::role::Role;
+
+/// A verified join token's application claims.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JoinClaims {
+    pub jti: String,
+    /// Stable user id; BBB `userID`.
+    pub sub: String,
+    /// Display name; BBB `fullName`.
+    pub name: String,
+    pub meeting: MeetingId,
+    pub roles: Vec<String>,
+    pub role: Option<Role>,
+    /// BBB `name` on create; the meeting id when the token has none.
+    pub meeting_name: String,
+    pub create: CreateOptions,
+    pub avatar_url: Option<String>,
+    pub guest: bool,
+}
+
+impl JoinClaims {
+    pub fn parse(claims: &Map<String, Value>) -> Result<Self, TokenError> {
+        check_scope(claims, "join")?;
+        let meeting = MeetingId::parse(required_str(claims, "meeting")?)
+            .map_err(|reason| invalid(format!("`meeting` {reason}")))?;
+        let meeting_name = match optional_str(claims, "meeting_name")? {
+            Some(name) => {
+                let units = name.encode_utf16().count();
+                if !(2..=256).contains(&units) || name.chars().any(char::is_control) {
+                    return Err(invalid("`meeting_name` must be 2 to 256 characters without control characters"));
+                }
+                name.to_owned()
+            }
+            None => meeting.as_str().to_owned(),
+        };
+        Ok(JoinClaims {
+            jti: bounded(claims, "jti")?,
+            sub: bounded(claims, "sub")?,
+            name: display_name(claims)?,
+            meeting,
+            roles: roles(claims)?,
+            role: match optional_str(claims, "role")? {
+                Some(value) => Some(Role::from_claim(value).ok_or_else(|| invalid("`role` must be \"moderator\" or \"viewer\""))?),
+                None => None,
+            },
+            meeting_name,
+            create: CreateOptions::from_claim(claims.get("create")).map_err(|error| match error {
+                CreateOptionsError::NotAllowed(key) => TokenError::CreateParamNotAllowed(key),
+                CreateOptionsError::Invalid(reason) => TokenError::ClaimInvalid(reason),
+            })?,
+            avatar_url: avatar_url(claims)?,
+            guest: match claims.get("guest") {
+                None => false,
+                Some(Value::Bool(guest)) => *guest,
+                Some(_) => return Err(invalid("`guest` must be a boolean")),
+            },
+        })
+    }
+}
+
+/// `scope` is optional; when present it is a space-separated list that must hold `wanted`.
+pub(crate) fn check_scope(claims: &Map<String, Value>, wanted: &'static str) -> Result<(), TokenError> {
+    match claims.get("scope") {
+        None => Ok(()),
+        Some(Value::String(scope)) if scope.split(' ').any(|s| s == wanted) => Ok(()),
+        Some(Value::String(_)) => Err(TokenError::ScopeMissing(wanted)),
+        Some(_) => Err(invalid("`scope` must be a space-separated string")),
+    }
+}
+
+fn invalid(reason: impl Into<String>) -> TokenError {
+    TokenError::ClaimInvalid(reason.into())
+}
+
+fn optional_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, TokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value)),
+        Some(_) => Err(invalid(format!("`{name}` must be a string"))),
+    }
+}
+
+fn required_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a str, TokenError> {
+    optional_str(claims, name)?.ok_or_else(|| invalid(format!("`{name}` is required")))
+}
+
+/// An identifier-like claim: 1 to 256 characters, no control characters.
+fn bounded(claims: &Map<String, Value>, name: &str) -> Result<String, TokenError> {
+    let value = required_str(claims, name)?;
+    if value.is_empty() || value.chars().count() > 256 || value.chars().any(char::is_control) {
+        return Err(invalid(format!("`{name}` must be 1 to 256 characters without control characters")));
+    }
+    Ok(value.to_owned())
+}
+
+fn display_name(claims: &Map<String, Value>) -> Result<String, TokenError> {
+    let name = required_str(claims, "name")?;
+    if name.trim().is_empty() || name.chars().count() > 256 || name.chars().any(char::is_control) {
+        return Err(invalid("`name` must be 1 to 256 characters without control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn roles(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
+    match claims.get("roles") {
+        None => Ok(Vec::new()),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|role| role.as_str().map(str::to_owned).ok_or_else(|| invalid("`roles` must be an array of strings")))
+            .collect(),
+        Some(_) => Err(invalid("`roles` must be an array of strings")),
+    }
+}
+
+/// https only: BBB fetches it into every participant's client.
+fn avatar_url(claims: &Map<String, Value>) -> Result<Option<String>, TokenError> {
+    let Some(url) = optional_str(claims, "avatar_url")? else {
+        return Ok(None);
+    };
+    let host = url.strip_prefix("https://").unwrap_or("");
+    let host_ok = !host.is_empty() && !host.starts_with(['/', '?', '#', '@']);
+    if !host_ok || url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("`avatar_url` must be an https URL"));
+    }
+    Ok(Some(url.to_owned()))
+}

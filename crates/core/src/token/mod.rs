@@ -1,0 +1,152 @@
+//! Host-app token verification with jwt-compact: algorithm allow-list, signature, exact issuer and
+//! audience, time window and lifetime. The claims a route needs are read in `claims.rs`.
+
+mod algorithm;
+mod claims;
+mod error;
+
+pub use algorithm::{parse_allow_list, JwtAlgorithm};
+pub use claims::JoinClaims;
+pub use error::TokenError;
+
+use jwt_compact::alg::{Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key};
+use jwt_compact::{Algorithm, AlgorithmSignature, UntrustedToken};
+use serde_json::{Map, Value};
+
+use crate::secret::Secret;
+
+/// Longer than any sane join token; refusing early keeps floods of junk cheap.
+const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// What the operator configured for host tokens (CONTRACT §2).
+#[derive(Clone, Debug)]
+pub struct TokenPolicy {
+    pub issuers: Vec<String>,
+    pub audience: String,
+    pub algorithms: Vec<JwtAlgorithm>,
+    pub hmac_key: Option<Secret>,
+    pub max_age_seconds: u64,
+    pub leeway_seconds: u64,
+}
+
+/// A token whose signature, issuer, audience and time window were checked. The remaining
+/// claims are still untyped; a route parses the ones it needs (e.g. [`JoinClaims`]).
+#[derive(Clone, Debug)]
+pub struct VerifiedToken {
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub claims: Map<String, Value>,
+}
+
+impl TokenPolicy {
+    /// Verifies `token` at `now` (seconds since the epoch). The signature is checked before any
+    /// claim is looked at, so an unsigned token can only ever learn `token_invalid`.
+    pub fn verify(&self, token: &str, now: i64) -> Result<VerifiedToken, TokenError> {
+        if token.is_empty() {
+            return Err(TokenError::Missing);
+        }
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Invalid);
+        }
+        let untrusted = UntrustedToken::new(token).map_err(|_| TokenError::Invalid)?;
+        let header_alg = untrusted.algorithm();
+        let algorithm = self
+            .algorithms
+            .iter()
+            .copied()
+            .find(|alg| alg.name() == header_alg)
+            .ok_or_else(|| TokenError::AlgorithmNotAllowed(printable(header_alg)))?;
+        let (signed_data, _) = token.rsplit_once('.').ok_or(TokenError::Invalid)?;
+        if !self.signature_matches(algorithm, untrusted.signature_bytes(), signed_data.as_bytes()) {
+            return Err(TokenError::Invalid);
+        }
+        // Only now is the payload trusted enough to be read.
+        let claims = untrusted
+            .deserialize_claims_unchecked::<Map<String, Value>>()
+            .map_err(|_| TokenError::ClaimInvalid("the payload must be a JSON object with integer exp, nbf and iat".into()))?;
+        let issued_at = claims.issued_at.map(|t| t.timestamp());
+        let expires_at = claims.expiration.map(|t| t.timestamp());
+        let not_before = claims.not_before.map(|t| t.timestamp());
+        let custom = claims.custom;
+
+        self.check_issuer(&custom)?;
+        self.check_audience(&custom)?;
+        let expires_at = expires_at.ok_or_else(|| TokenError::ClaimInvalid("`exp` is required".into()))?;
+        let issued_at = issued_at.ok_or_else(|| TokenError::ClaimInvalid("`iat` is required".into()))?;
+        let leeway = self.leeway_seconds as i64;
+        if now > expires_at.saturating_add(leeway) {
+            return Err(TokenError::Expired);
+        }
+        if not_before.is_some_and(|nbf| nbf > now.saturating_add(leeway)) || issued_at > now.saturating_add(leeway) {
+            return Err(TokenError::NotYetValid);
+        }
+        if expires_at < issued_at {
+            return Err(TokenError::ClaimInvalid("`exp` is before `iat`".into()));
+        }
+        let lifetime = expires_at - issued_at;
+        if lifetime > self.max_age_seconds as i64 {
+            return Err(TokenError::TooLongLived { lifetime, max: self.max_age_seconds });
+        }
+        Ok(VerifiedToken { issued_at, expires_at, claims: custom })
+    }
+
+    fn signature_matches(&self, algorithm: JwtAlgorithm, signature: &[u8], signed_data: &[u8]) -> bool {
+        let Some(key) = self.hmac_key.as_ref() else {
+            return false;
+        };
+        let key = key.expose().as_bytes();
+        match algorithm {
+            JwtAlgorithm::Hs256 => verify(Hs256, &Hs256Key::new(key), signature, signed_data),
+            JwtAlgorithm::Hs384 => verify(Hs384, &Hs384Key::new(key), signature, signed_data),
+            JwtAlgorithm::Hs512 => verify(Hs512, &Hs512Key::new(key), signature, signed_data),
+            // Refused by `parse_allow_list` until JWKS support lands.
+            JwtAlgorithm::Es256 | JwtAlgorithm::EdDsa | JwtAlgorithm::Rs256 => false,
+        }
+    }
+
+    fn check_issuer(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
+        match claims.get("iss") {
+            None => Err(TokenError::ClaimInvalid("`iss` is required".into())),
+            Some(Value::String(iss)) if self.issuers.iter().any(|known| known == iss) => Ok(()),
+            Some(Value::String(_)) => Err(TokenError::IssuerMismatch),
+            Some(_) => Err(TokenError::ClaimInvalid("`iss` must be a string".into())),
+        }
+    }
+
+    /// `aud` may be a string or an array of strings (RFC 7519 §4.1.3); ours must be in it exactly.
+    fn check_audience(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
+        let matches = |value: &Value| value.as_str() == Some(self.audience.as_str());
+        match claims.get("aud") {
+            None => Err(TokenError::ClaimInvalid("`aud` is required".into())),
+            Some(Value::String(_)) if matches(&claims["aud"]) => Ok(()),
+            Some(Value::String(_)) => Err(TokenError::AudienceMismatch),
+            Some(Value::Array(list)) if list.iter().all(Value::is_string) => {
+                if list.iter().any(matches) {
+                    Ok(())
+                } else {
+                    Err(TokenError::AudienceMismatch)
+                }
+            }
+            Some(_) => Err(TokenError::ClaimInvalid("`aud` must be a string or an array of strings".into())),
+        }
+    }
+}
+
+/// Checks the length first: jwt-compact's HMAC `try_from_slice` panics on a wrong-length slice.
+fn verify<A: Algorithm>(algorithm: A, key: &A::VerifyingKey, signature: &[u8], signed_data: &[u8]) -> bool {
+    if A::Signature::LENGTH.is_some_and(|len| len.get() != signature.len()) {
+        return false;
+    }
+    match A::Signature::try_from_slice(signature) {
+        Ok(signature) => algorithm.verify_signature(&signature, key, signed_data),
+        Err(_) => false,
+    }
+}
+
+/// An attacker-chosen `alg` goes into an error message: keep it short and printable.
+fn printable(alg: &str) -> String {
+    alg.chars().filter(|c| c.is_ascii_graphic()).take(16).collect()
+}
+
+#[cfg(test)]
+mod tests;
