@@ -81,6 +81,10 @@ impl<T: Transport> BbbClient<T> {
         &self.transport
     }
 
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
     /// Makes sure the meeting exists and returns its instance. A repeated `create` for a running
     /// meeting answers `duplicateWarning` with the running instance's `createTime`: success. No
     /// passwords are sent, which is what makes that answer possible (BBB 2.6+).
