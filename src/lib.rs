@@ -1,0 +1,50 @@
+//! bbb-edge, the edge layer: maps requests, bindings and `fetch` onto the pure core in
+//! `bbb-core`. Handlers stay thin; decisions live in the core.
+
+mod env_source;
+mod random;
+mod respond;
+mod route;
+mod routes;
+mod transport;
+
+use bbb_core::log::RequestLog;
+use worker::{console_log, event, Context, Env, Request, Response, Result};
+
+use route::Route;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let route = Route::parse(&req.method(), &req.path());
+    let mut log = RequestLog { route: route.name(), method: route::method_name(&req.method()), ..RequestLog::default() };
+    let wants_html = respond::wants_html(&req);
+    let result = match route {
+        Route::Join => routes::join::handle(req, &env, &mut log).await,
+        Route::JoinError => routes::join_error::handle(&req, &env),
+        Route::Left => routes::left::handle(),
+        Route::Healthz => routes::healthz::handle(&env, &mut log).await,
+        Route::MethodNotAllowed(_) => Err(bbb_core::AppError::new(
+            bbb_core::ErrorCode::MethodNotAllowed,
+            "This method is not allowed on this path.",
+        )),
+        Route::NotFound => Err(bbb_core::AppError::new(bbb_core::ErrorCode::NotFound, "There is nothing at this path.")),
+    };
+    let response = match result {
+        Ok(response) => {
+            if log.outcome.is_empty() {
+                log.outcome = "ok";
+            }
+            response
+        }
+        Err(error) => {
+            log.outcome = error.code.as_str();
+            if log.bbb_message_key.is_none() {
+                log.bbb_message_key = error.bbb.as_ref().map(|m| m.key.clone());
+            }
+            respond::error(&error, wants_html, &env)?
+        }
+    };
+    log.status = response.status_code();
+    console_log!("{}", log.to_json());
+    Ok(response)
+}

@@ -58,6 +58,10 @@ impl ApiBase {
         if raw.contains(['?', '#']) || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(InvalidBaseUrl("must not contain a query, a fragment or spaces"));
         }
+        if !raw.is_ascii() {
+            // It ends up in Location headers, which are ASCII: write IDN hosts in punycode.
+            return Err(InvalidBaseUrl("must be ASCII (write an international host name in punycode)"));
+        }
         let trimmed = raw.trim_end_matches('/');
         let api = if trimmed.ends_with("/api") {
             trimmed.to_owned()
@@ -143,7 +147,7 @@ mod tests {
 
     #[test]
     fn base_url_without_scheme_or_with_query_is_refused() {
-        for raw in ["bbb.example.org/bigbluebutton", "https://", "https://x/b?x=1", "ftp://x/b", "https://x/a b"] {
+        for raw in ["bbb.example.org/bigbluebutton", "https://", "https://x/b?x=1", "ftp://x/b", "https://x/a b", "https://bücher.example/b"] {
             assert!(ApiBase::parse(raw).is_err(), "{raw}");
         }
     }

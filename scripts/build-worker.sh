@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds the worker into build/ (wrangler's [build] command). Skips the build when build/ is
+# newer than every source, so starting `wrangler dev` for each test suite costs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+if [ -f build/index.js ] && [ -f build/index_bg.wasm ] && \
+   [ -z "$(find src crates/core/src crates/core/Cargo.toml Cargo.toml Cargo.lock wrangler.toml -newer build/index_bg.wasm -print -quit)" ]; then
+  echo "build-worker: build/ is up to date"
+  exit 0
+fi
+worker-build --release

@@ -1,0 +1,55 @@
+//! Building responses: errors as HTML or JSON (CONTRACT §5), pages and redirects with the
+//! headers that keep signed URLs out of caches and referrers.
+
+use bbb_core::page;
+use bbb_core::AppError;
+use worker::{Env, Headers, Request, Response, Result};
+
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Browsers ask for `text/html`; everything else gets JSON.
+pub fn wants_html(req: &Request) -> bool {
+    req.headers()
+        .get("accept")
+        .ok()
+        .flatten()
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+pub fn error(error: &AppError, html: bool, env: &Env) -> Result<Response> {
+    if html {
+        let back = crate::env_source::load(env).ok().and_then(|config| config.logout_url);
+        self::html(&page::error_page(error, back.as_deref()), error.status())
+    } else {
+        json(&error.to_json(), error.status())
+    }
+}
+
+pub fn html(body: &str, status: u16) -> Result<Response> {
+    let headers = private_headers()?;
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("content-security-policy", CSP)?;
+    headers.set("x-content-type-options", "nosniff")?;
+    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+}
+
+pub fn json(body: &str, status: u16) -> Result<Response> {
+    let headers = private_headers()?;
+    headers.set("content-type", "application/json")?;
+    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+}
+
+/// A redirect to a signed URL: `302` for GET, `303` for POST (so the browser follows with GET).
+/// Built by hand: `Response.redirect()` in JS has immutable headers.
+pub fn redirect(location: &str, status: u16) -> Result<Response> {
+    let headers = private_headers()?;
+    headers.set("location", location)?;
+    Ok(Response::empty()?.with_status(status).with_headers(headers))
+}
+
+fn private_headers() -> Result<Headers> {
+    let headers = Headers::new();
+    headers.set("cache-control", "no-store")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    Ok(headers)
+}

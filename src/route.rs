@@ -1,0 +1,78 @@
+//! Which route a request is for: a plain match on method and path, so every answer (also 404
+//! and 405) goes through the contract's error format.
+
+use worker::Method;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Join,
+    JoinError,
+    Left,
+    Healthz,
+    MethodNotAllowed(&'static str),
+    NotFound,
+}
+
+impl Route {
+    pub fn parse(method: &Method, path: &str) -> Route {
+        let (name, allowed): (&'static str, &[Method]) = match path {
+            "/join" => ("join", &[Method::Get, Method::Post]),
+            "/join/error" => ("join_error", &[Method::Get]),
+            "/left" => ("left", &[Method::Get]),
+            "/healthz" => ("healthz", &[Method::Get]),
+            _ => return Route::NotFound,
+        };
+        if !allowed.contains(method) {
+            return Route::MethodNotAllowed(name);
+        }
+        match name {
+            "join" => Route::Join,
+            "join_error" => Route::JoinError,
+            "left" => Route::Left,
+            _ => Route::Healthz,
+        }
+    }
+
+    /// The name in the log line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Join => "join",
+            Route::JoinError => "join_error",
+            Route::Left => "left",
+            Route::Healthz => "healthz",
+            Route::MethodNotAllowed(name) => name,
+            Route::NotFound => "not_found",
+        }
+    }
+}
+
+pub fn method_name(method: &Method) -> &'static str {
+    match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Head => "HEAD",
+        Method::Put => "PUT",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
+        Method::Options => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(Route::parse(&Method::Get, "/join"), Route::Join);
+        assert_eq!(Route::parse(&Method::Post, "/join"), Route::Join);
+        assert_eq!(Route::parse(&Method::Put, "/join"), Route::MethodNotAllowed("join"));
+        assert_eq!(Route::parse(&Method::Get, "/join/error"), Route::JoinError);
+        assert_eq!(Route::parse(&Method::Post, "/join/error"), Route::MethodNotAllowed("join_error"));
+        assert_eq!(Route::parse(&Method::Get, "/healthz"), Route::Healthz);
+        assert_eq!(Route::parse(&Method::Get, "/join/"), Route::NotFound);
+        assert_eq!(Route::parse(&Method::Get, "/JOIN"), Route::NotFound);
+        assert_eq!(Route::parse(&Method::Get, "/"), Route::NotFound);
+    }
+}

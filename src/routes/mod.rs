@@ -1,0 +1,4 @@
+pub mod healthz;
+pub mod join;
+pub mod join_error;
+pub mod left;
