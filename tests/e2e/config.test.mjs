@@ -1,0 +1,106 @@
+// Misconfiguration and BBB servers that cannot be used: each gets its own clear answer.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+
+import { Recorder, freePort, startSimulator, startWorker } from "../support/harness.mjs";
+import { joinClaims, sign } from "../support/jwt.mjs";
+import { assertNothingLeaks } from "../support/secrets.mjs";
+
+const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const base = { JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_SECRET };
+const http = new Recorder();
+const workers = {};
+const sims = {};
+
+const token = (meeting = `m-${randomBytes(4).toString("hex")}`) =>
+  sign(joinClaims({ issuer: "lms", audience: "edge", meeting, name: "Ada" }), JWT_SECRET);
+
+before(async () => {
+  sims.all = await startSimulator({ secret: BBB_SECRET });
+  for (const alg of ["sha1", "sha256", "sha384", "sha512"]) {
+    sims[alg] = await startSimulator({ secret: BBB_SECRET, algorithms: alg });
+  }
+  const closedPort = await freePort();
+  const started = await Promise.all([
+    startWorker({ ...base, BBB_URL: sims.all.url, JWT_ISSUER: undefined, BBB_CHECKSUM_ALGORITHM: "md5", JWT_MAX_AGE_SECONDS: "forever" }),
+    startWorker({ ...base, BBB_URL: sims.all.url, BBB_SECRET: "not-the-bbb-secret" }),
+    startWorker({ ...base, BBB_URL: `http://127.0.0.1:${closedPort}/bigbluebutton/api`, BBB_SECRET }),
+    ...["sha1", "sha384", "sha512"].map((alg) => startWorker({ ...base, BBB_URL: sims[alg].url, BBB_SECRET, BBB_CHECKSUM_ALGORITHM: alg })),
+    startWorker({ ...base, BBB_URL: sims.sha256.url, BBB_SECRET, BBB_CHECKSUM_ALGORITHM: "sha1" }),
+  ]);
+  [workers.broken, workers.wrongSecret, workers.refused, workers.sha1, workers.sha384, workers.sha512, workers.sha1OnSha256] = started;
+});
+
+after(() => {
+  for (const worker of Object.values(workers)) worker.stop();
+  for (const sim of Object.values(sims)) sim.stop();
+});
+
+describe("missing and invalid settings", () => {
+  test("/healthz names every problem, never a value", async () => {
+    const response = await http.fetch(`${workers.broken.origin}/healthz`);
+    assert.equal(response.status, 503);
+    const body = JSON.parse(response.body);
+    assert.equal(body.config.ok, false);
+    assert.deepEqual(body.config.problems.sort(), ["BBB_CHECKSUM_ALGORITHM", "BBB_SECRET", "JWT_ISSUER", "JWT_MAX_AGE_SECONDS"]);
+    assert.ok(!response.body.includes("md5") && !response.body.includes("forever"));
+  });
+
+  test("the first request gets config_missing naming the settings", async () => {
+    const response = await http.fetch(`${workers.broken.origin}/join?token=${token()}`);
+    assert.equal(response.status, 503);
+    const body = JSON.parse(response.body);
+    assert.equal(body.error, "config_missing");
+    assert.match(body.message, /BBB_SECRET/);
+    assert.match(body.message, /JWT_ISSUER/);
+  });
+});
+
+describe("a BBB that cannot be used", () => {
+  test("wrong shared secret: checksumError kept, with a hint in /healthz", async () => {
+    const health = JSON.parse((await http.fetch(`${workers.wrongSecret.origin}/healthz`)).body);
+    assert.equal(health.bbb.ok, false);
+    assert.equal(health.bbb.messageKey, "checksumError");
+    assert.match(health.bbb.hint, /BBB_SECRET/);
+    const response = await http.fetch(`${workers.wrongSecret.origin}/join?token=${token()}`);
+    assert.equal(response.status, 502);
+    assert.deepEqual([JSON.parse(response.body).error, JSON.parse(response.body).bbb.messageKey], ["bbb_failed", "checksumError"]);
+  });
+
+  test("connection refused", async () => {
+    const health = await http.fetch(`${workers.refused.origin}/healthz`);
+    assert.equal(health.status, 503);
+    assert.equal(JSON.parse(health.body).bbb.error, "bbb_unreachable");
+    const response = await http.fetch(`${workers.refused.origin}/join?token=${token()}`);
+    assert.deepEqual([response.status, JSON.parse(response.body).error], [502, "bbb_unreachable"]);
+  });
+});
+
+describe("checksum algorithms", () => {
+  for (const alg of ["sha1", "sha384", "sha512"]) {
+    test(`${alg}, against a BBB that accepts only ${alg}`, async () => {
+      const meeting = `m-${alg}`;
+      const response = await http.fetch(`${workers[alg].origin}/join?token=${token(meeting)}`);
+      assert.equal(response.status, 302, response.body);
+      const checksum = new URL(response.headers.location).searchParams.get("checksum");
+      assert.equal(checksum.length, { sha1: 40, sha384: 96, sha512: 128 }[alg]);
+      const bbb = await fetch(response.headers.location, { redirect: "manual" });
+      assert.match(bbb.headers.get("location"), /\/client\/BigBlueButton\.html\?sessionToken=/);
+      const [create] = await sims[alg].requests("create");
+      assert.ok(create.checksum_ok);
+    });
+  }
+
+  test("sha1 against a sha256-only BBB (the 2.5.7 story) is a clear checksumError", async () => {
+    const response = await http.fetch(`${workers.sha1OnSha256.origin}/join?token=${token()}`);
+    assert.equal(response.status, 502);
+    assert.equal(JSON.parse(response.body).bbb.messageKey, "checksumError");
+  });
+});
+
+test("nothing leaks from misconfigured workers either", () => {
+  const lines = Object.values(workers).flatMap((w) => w.lines);
+  assertNothingLeaks({ records: http.seen, lines, secrets: [BBB_SECRET, JWT_SECRET, "not-the-bbb-secret"], tokens: [], signedUrls: [] });
+});

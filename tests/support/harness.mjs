@@ -1,0 +1,144 @@
+// Starts the real pieces for end-to-end tests: the BBB simulator (native binary) and the built
+// worker in workerd through `wrangler dev`, each on a free loopback port, and tears them down.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+/** Spawns `command` in its own process group; resolves once a stdout line matches `ready`. */
+function launch(name, command, args, { env = {}, ready, timeoutMs = 120_000 }) {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines = [];
+  let resolveReady;
+  let rejectReady;
+  const started = new Promise((ok, fail) => {
+    resolveReady = ok;
+    rejectReady = fail;
+  });
+  const timer = setTimeout(() => rejectReady(new Error(`${name} not ready after ${timeoutMs} ms:\n${lines.join("\n")}`)), timeoutMs);
+  const onData = (chunk) => {
+    for (const line of chunk.toString().split("\n")) {
+      if (!line) continue;
+      lines.push(line);
+      const match = line.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolveReady(match);
+      }
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  child.on("exit", (code) => {
+    clearTimeout(timer);
+    rejectReady(new Error(`${name} exited with ${code}:\n${lines.join("\n")}`));
+  });
+  const stop = () => {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  return { started, lines, stop, child };
+}
+
+/** The BBB simulator, with its control API as methods. */
+export async function startSimulator({ secret, algorithms } = {}) {
+  const bin = process.env.BBB_SIM_BIN ?? join(ROOT, "target/debug/bbb-sim");
+  const args = ["--port", "0", "--secret", secret];
+  if (algorithms) args.push("--algorithms", algorithms);
+  const proc = launch("bbb-sim", bin, args, { ready: /listening on (http:\/\/[^/]+)\//, timeoutMs: 10_000 });
+  const [, origin] = await proc.started;
+  const control = async (method, path, body) => {
+    const response = await fetch(`${origin}/_sim/${path}`, {
+      method,
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!response.ok) throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  return {
+    origin,
+    url: `${origin}/bigbluebutton/`,
+    secret,
+    reset: () => control("POST", "reset"),
+    requests: (call) => control("GET", call ? `requests?call=${encodeURIComponent(call)}` : "requests"),
+    fault: (fault) => control("POST", "faults", fault),
+    clearFaults: () => control("DELETE", "faults"),
+    meetings: () => control("GET", "meetings"),
+    endMeeting: (id) => control("POST", `meetings/${encodeURIComponent(id)}/end`),
+    restart: () => control("POST", "restart"),
+    stop: proc.stop,
+  };
+}
+
+/**
+ * The built worker in workerd via `wrangler dev`, configured through an env file (vars and
+ * secrets, like .dev.vars). `settings` may hold functions of the worker's own origin.
+ */
+export async function startWorker(settings) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "bbb-edge-e2e-"));
+  const envFile = join(dir, "worker.env");
+  const resolved = Object.entries({ PUBLIC_URL: origin, ...settings })
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === "function" ? value(origin) : value}`);
+  writeFileSync(envFile, resolved.join("\n") + "\n");
+  const wrangler = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+  const proc = launch(
+    "wrangler dev",
+    process.execPath,
+    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+      "--env-file", envFile, "--persist-to", join(dir, "state"), "--show-interactive-dev-session=false", "--log-level", "log"],
+    { ready: /Ready on http/, env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
+  );
+  await proc.started;
+  return {
+    origin,
+    /** Every line wrangler printed: the worker's console output among them. */
+    lines: proc.lines,
+    /** The worker's structured log lines, parsed. */
+    logs: () => proc.lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line)),
+    stop: proc.stop,
+  };
+}
+
+/** Records every response seen, so a test can scan them all for secrets at the end. */
+export class Recorder {
+  constructor() {
+    this.seen = [];
+  }
+
+  async fetch(url, init = {}) {
+    const response = await fetch(url, { redirect: "manual", ...init });
+    const body = await response.text();
+    const record = { url: String(url), status: response.status, headers: Object.fromEntries(response.headers), body };
+    this.seen.push(record);
+    return record;
+  }
+}
