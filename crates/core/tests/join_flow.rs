@@ -1,4 +1,5 @@
 //! The whole join flow on the host, with BBB answering from a script.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Checksums against every published vector, and property tests: any parameter value survives
 //! encoding and is accepted by a bbb-web-style verifier.
+#![cfg(not(target_arch = "wasm32"))] // proptest is host-only; tests/wasm.rs covers the vectors in wasm
 
 mod support;
 
