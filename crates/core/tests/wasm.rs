@@ -1,6 +1,6 @@
 //! The core compiled to wasm32 and run under Node (wasm-bindgen-test): the code paths the
-#![cfg(target_arch = "wasm32")]
 //! worker runs must give the same answers there as on the host.
+#![cfg(target_arch = "wasm32")]
 
 mod support;
 

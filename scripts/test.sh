@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: sets up what is missing, then runs every test.
+#   1. host unit and integration tests of every crate (core, simulator, edge routes);
+#   2. the core compiled to wasm32, under Node (wasm-bindgen-test);
+#   3. end to end: the release worker in workerd (wrangler dev) against the BBB simulator,
+#      plus headless Chromium following join links.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+source scripts/env.sh
+
+echo "== host tests"
+cargo test --workspace
+
+echo "== wasm tests (Node)"
+cargo test -p bbb-core --target wasm32-unknown-unknown --test wasm
+
+echo "== build: simulator and worker"
+cargo build -p bbb-sim
+bash scripts/build-worker.sh
+
+echo "== end-to-end tests (workerd + simulator + chromium)"
+node --test --test-concurrency=1 tests/e2e/
