@@ -97,9 +97,10 @@ export async function startSimulator({ secret, algorithms } = {}) {
 
 /**
  * The built worker in workerd via `wrangler dev`, configured through an env file (vars and
- * secrets, like .dev.vars). `settings` may hold functions of the worker's own origin.
+ * secrets, like .dev.vars). `settings` may hold functions of the worker's own origin; `config`
+ * picks another wrangler.toml (the benchmark's baseline worker).
  */
-export async function startWorker(settings) {
+export async function startWorker(settings, { config } = {}) {
   const port = await freePort();
   const inspector = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -113,7 +114,7 @@ export async function startWorker(settings) {
   const proc = launch(
     "wrangler dev",
     process.execPath,
-    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+    [wrangler, "dev", ...(config ? ["--config", config] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
       "--env-file", envFile, "--persist-to", join(dir, "state"), "--show-interactive-dev-session=false", "--log-level", "log"],
     { ready: /Ready on http/, env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );

@@ -1,0 +1,106 @@
+// Join benchmark: prints the gzipped wasm size, join requests/second through local workerd for a
+// new and for an existing meeting, a redirect-only worker served the same way (the ratio's floor),
+// and BBB calls per join counted in the simulator's request log. Figures only, no assertions.
+import { execFileSync } from "node:child_process";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { randomBytes } from "node:crypto";
+
+import { ROOT, startSimulator, startWorker } from "../tests/support/harness.mjs";
+import { joinClaims, sign } from "../tests/support/jwt.mjs";
+
+const DURATION = process.env.BENCH_SECONDS ?? "10";
+const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? "16";
+const THREADS = "2";
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 40000);
+const BBB_SECRET = randomBytes(16).toString("hex");
+const JWT_SECRET = randomBytes(16).toString("hex");
+
+function wasmSize() {
+  const wasm = readFileSync(join(ROOT, "build/index_bg.wasm"));
+  return { raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length };
+}
+
+function writePaths(name, make) {
+  const file = join(tmpdir(), `bbb-edge-bench-${name}.txt`);
+  writeFileSync(file, Array.from({ length: TOKENS }, (_, i) => make(i)).join("\n") + "\n");
+  return file;
+}
+
+function wrk(origin, pathsFile) {
+  const out = execFileSync("wrk", ["-t", THREADS, "-c", CONNECTIONS, "-d", `${DURATION}s`, "--latency", "-s", join(ROOT, "bench/paths.lua"), origin], {
+    env: { ...process.env, PATHS_FILE: pathsFile, THREADS },
+    encoding: "utf8",
+  });
+  const number = (re) => Number(out.match(re)?.[1] ?? NaN);
+  const ms = (re) => {
+    const m = out.match(re);
+    if (!m) return NaN;
+    return m[2] === "us" ? Number(m[1]) / 1000 : m[2] === "s" ? Number(m[1]) * 1000 : Number(m[1]);
+  };
+  return {
+    rps: number(/Requests\/sec:\s+([\d.]+)/),
+    requests: number(/(\d+) requests in/),
+    non2xx3xx: number(/Non-2xx or 3xx responses: (\d+)/) || 0,
+    errors: out.match(/Socket errors: (.*)/)?.[1] ?? "none",
+    p50_ms: ms(/50%\s+([\d.]+)(us|ms|s)/),
+    p99_ms: ms(/99%\s+([\d.]+)(us|ms|s)/),
+  };
+}
+
+const size = wasmSize();
+const sim = await startSimulator({ secret: BBB_SECRET });
+const settings = { BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_MAX_AGE_SECONDS: "3600" };
+const worker = await startWorker(settings);
+const baseline = await startWorker({}, { config: join(ROOT, "bench/baseline/wrangler.toml") });
+const token = (meeting, i) => sign(joinClaims({ issuer: "lms", audience: "edge", meeting, name: `User ${i}`, lifetime: 3600 }), JWT_SECRET);
+
+try {
+  const run = randomBytes(3).toString("hex");
+  const newPaths = writePaths("new", (i) => `/join?token=${token(`bench-${run}-${i}`, i)}`);
+  const existing = `bench-${run}-existing`;
+  await fetch(`${worker.origin}/join?token=${token(existing, 0)}`, { redirect: "manual" });
+  const existingPaths = writePaths("existing", (i) => `/join?token=${token(existing, i)}`);
+
+  const forged = writePaths("forged", (i) => `/join?token=${sign(joinClaims({ issuer: "lms", audience: "edge", meeting: "x-forged", name: `F ${i}` }), "not-the-key")}`);
+
+  await fetch(`${baseline.origin}/`, { redirect: "manual" });
+  const floor = wrk(baseline.origin, newPaths);
+  const refused = wrk(worker.origin, forged);
+  await sim.reset();
+  const fresh = wrk(worker.origin, newPaths);
+  const createsFresh = (await sim.requests("create")).length;
+  await sim.reset();
+  const running = wrk(worker.origin, existingPaths);
+  const createsRunning = (await sim.requests()).length;
+
+  const perJoin = (calls, result) => (result.requests ? calls / result.requests : NaN);
+  const results = {
+    wasm_bytes: size.raw,
+    wasm_gzip_bytes: size.gzip,
+    baseline_redirect: floor,
+    refused_token: { ...refused, ratio_to_baseline: refused.rps / floor.rps },
+    join_new_meeting: { ...fresh, bbb_calls_per_join: perJoin(createsFresh, fresh), ratio_to_baseline: fresh.rps / floor.rps },
+    join_existing_meeting: { ...running, bbb_calls_per_join: perJoin(createsRunning, running), ratio_to_baseline: running.rps / floor.rps },
+    settings: { seconds: Number(DURATION), connections: Number(CONNECTIONS), threads: Number(THREADS) },
+  };
+  const row = (label, r) =>
+    `${label.padEnd(24)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50_ms.toFixed(2).padStart(7)} ms   p99 ${r.p99_ms.toFixed(2).padStart(7)} ms` +
+    (r.ratio_to_baseline ? `   ratio ${r.ratio_to_baseline.toFixed(2)}` : "") +
+    (r.bbb_calls_per_join !== undefined ? `   BBB calls/join ${r.bbb_calls_per_join.toFixed(2)}` : "") +
+    (r.non2xx3xx ? `   NON-REDIRECTS ${r.non2xx3xx}` : "");
+  console.log(`\nbbb-edge join benchmark (wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s, local workerd via wrangler dev, 2 cores shared)`);
+  console.log(`wasm: ${size.raw} bytes raw, ${size.gzip} bytes gzip -9`);
+  console.log(row("redirect-only baseline", floor));
+  console.log(row("refused token (no BBB)", results.refused_token).replace(/   NON-REDIRECTS \d+/, "   (401s, as intended)"));
+  console.log(row("join, new meeting", results.join_new_meeting));
+  console.log(row("join, running meeting", results.join_existing_meeting));
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench/results/join.json"), JSON.stringify(results, null, 2));
+} finally {
+  worker.stop();
+  baseline.stop();
+  sim.stop();
+}
