@@ -55,6 +55,7 @@ const sim = await startSimulator({ secret: BBB_SECRET });
 const settings = { BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_MAX_AGE_SECONDS: "3600" };
 const worker = await startWorker(settings);
 const baseline = await startWorker({}, { config: join(ROOT, "bench/baseline/wrangler.toml") });
+const baselineLogging = await startWorker({}, { config: join(ROOT, "bench/baseline-logging/wrangler.toml") });
 const token = (meeting, i) => sign(joinClaims({ issuer: "lms", audience: "edge", meeting, name: `User ${i}`, lifetime: 3600 }), JWT_SECRET);
 
 try {
@@ -68,6 +69,7 @@ try {
 
   await fetch(`${baseline.origin}/`, { redirect: "manual" });
   const floor = wrk(baseline.origin, newPaths);
+  const floorLogging = wrk(baselineLogging.origin, newPaths);
   const refused = wrk(worker.origin, forged);
   await sim.reset();
   const fresh = wrk(worker.origin, newPaths);
@@ -81,6 +83,7 @@ try {
     wasm_bytes: size.raw,
     wasm_gzip_bytes: size.gzip,
     baseline_redirect: floor,
+    baseline_redirect_with_log_line: { ...floorLogging, ratio_to_baseline: floorLogging.rps / floor.rps },
     refused_token: { ...refused, ratio_to_baseline: refused.rps / floor.rps },
     join_new_meeting: { ...fresh, bbb_calls_per_join: perJoin(createsFresh, fresh), ratio_to_baseline: fresh.rps / floor.rps },
     join_existing_meeting: { ...running, bbb_calls_per_join: perJoin(createsRunning, running), ratio_to_baseline: running.rps / floor.rps },
@@ -94,6 +97,7 @@ try {
   console.log(`\nbbb-edge join benchmark (wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s, local workerd via wrangler dev, 2 cores shared)`);
   console.log(`wasm: ${size.raw} bytes raw, ${size.gzip} bytes gzip -9`);
   console.log(row("redirect-only baseline", floor));
+  console.log(row("  same + 1 log line", results.baseline_redirect_with_log_line));
   console.log(row("refused token (no BBB)", results.refused_token).replace(/   NON-REDIRECTS \d+/, "   (401s, as intended)"));
   console.log(row("join, new meeting", results.join_new_meeting));
   console.log(row("join, running meeting", results.join_existing_meeting));
@@ -102,5 +106,6 @@ try {
 } finally {
   worker.stop();
   baseline.stop();
+  baselineLogging.stop();
   sim.stop();
 }

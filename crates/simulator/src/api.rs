@@ -184,7 +184,9 @@ fn join(state: &mut State, params: &Params, host: &str) -> Reply {
     let fail = |state: &State, key: &str, message: &str| {
         if redirect {
             // bbb-web appends ?errors= with java.net.URI; an existing query gets mangled.
-            let json = serde_json::json!([{ "message": message, "key": key }]).to_string();
+            // In bbb-web's order: message, then key (serde_json's maps would sort them).
+            let quoted = |text: &str| serde_json::Value::from(text).to_string();
+            let json = format!("[{{\"message\":{},\"key\":{}}}]", quoted(message), quoted(key));
             Reply::Redirect(format!("{}?errors={}", error_target(state), java_uri_quote(&json)))
         } else {
             Reply::Xml(ResponseXml::failed(key, message))
@@ -368,4 +370,140 @@ fn meetings(state: &State) -> String {
 
 pub fn sha1_hex(text: &str) -> String {
     hex::encode(<sha1::Sha1 as sha2::Digest>::digest(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    const SECRET: &str = "sim-test-secret";
+
+    fn settings() -> Settings {
+        Settings { secret: SECRET.into(), algorithms: vec!["sha1".into(), "sha256".into()] }
+    }
+
+    fn signed(call: &str, query: &str) -> String {
+        let checksum = hex::encode(Sha256::digest(format!("{call}{query}{SECRET}").as_bytes()));
+        if query.is_empty() { format!("checksum={checksum}") } else { format!("{query}&checksum={checksum}") }
+    }
+
+    fn call(state: &mut State, name: &str, query: &str) -> Reply {
+        handle(state, &settings(), name, &signed(name, query), "sim.test")
+    }
+
+    fn xml(reply: Reply) -> String {
+        match reply {
+            Reply::Xml(xml) => xml,
+            other => panic!("expected XML, got {other:?}"),
+        }
+    }
+
+    fn field<'a>(xml: &'a str, name: &str) -> &'a str {
+        let start = xml.find(&format!("<{name}>")).map(|i| i + name.len() + 2).unwrap_or_else(|| panic!("{name} in {xml}"));
+        &xml[start..start + xml[start..].find('<').unwrap()]
+    }
+
+    #[test]
+    fn a_repeated_create_is_a_duplicate_with_the_same_create_time() {
+        let mut state = State::default();
+        let first = xml(call(&mut state, "create", "name=Room&meetingID=m1"));
+        assert_eq!(field(&first, "returncode"), "SUCCESS");
+        assert!(first.contains("<messageKey></messageKey>"));
+        let second = xml(call(&mut state, "create", "name=Other+name&meetingID=m1&record=true"));
+        assert_eq!(field(&second, "messageKey"), "duplicateWarning");
+        assert_eq!(field(&second, "createTime"), field(&first, "createTime"));
+        assert_eq!(field(&first, "internalMeetingID"), format!("{}-{}", sha1_hex("m1"), field(&first, "createTime")));
+        // Different passwords than the running meeting's: idNotUnique.
+        let clash = xml(call(&mut state, "create", "name=Room&meetingID=m1&attendeePW=a1&moderatorPW=m1"));
+        assert_eq!(field(&clash, "messageKey"), "idNotUnique");
+    }
+
+    #[test]
+    fn an_ended_meeting_is_created_anew() {
+        let mut state = State::default();
+        let first = xml(call(&mut state, "create", "name=Room&meetingID=m1"));
+        assert!(state.end_meeting("m1"));
+        let again = xml(call(&mut state, "create", "name=Room&meetingID=m1"));
+        assert!(again.contains("<messageKey></messageKey>"));
+        assert_ne!(field(&again, "createTime"), field(&first, "createTime"));
+    }
+
+    #[test]
+    fn checksum_errors_come_first() {
+        let mut state = State::default();
+        let reply = xml(handle(&mut state, &settings(), "create", "name=Room&meetingID=m1&checksum=0000000000000000000000000000000000000000", "h"));
+        assert_eq!(field(&reply, "messageKey"), "checksumError");
+        let unsigned = xml(handle(&mut state, &settings(), "create", "name=Room&meetingID=m1", "h"));
+        assert_eq!(field(&unsigned, "messageKey"), "checksumError");
+        assert!(state.meetings.is_empty());
+    }
+
+    #[test]
+    fn create_validates_ids_and_names() {
+        let mut state = State::default();
+        for (query, key) in [
+            ("name=Room", "missingParamMeetingID"),
+            ("name=Room&meetingID=a", "validationError"),
+            ("name=Room&meetingID=a%2Cb", "validationError"),
+            ("meetingID=m1", "missingParamName"),
+        ] {
+            assert_eq!(field(&xml(call(&mut state, "create", query)), "messageKey"), key, "{query}");
+        }
+    }
+
+    #[test]
+    fn join_redirects_to_the_client_or_to_the_error_url() {
+        let mut state = State::default();
+        let created = xml(call(&mut state, "create", "name=Room&meetingID=m1&guestPolicy=ALWAYS_DENY"));
+        let time = field(&created, "createTime").to_owned();
+        let error_url = "errorRedirectUrl=https%3A%2F%2Fedge.test%2Fjoin%2Ferror";
+        let ok = call(&mut state, "join", &format!("fullName=Ada&meetingID=m1&role=moderator&createTime={time}&{error_url}"));
+        let Reply::Redirect(client) = ok else { panic!("{ok:?}") };
+        assert!(client.starts_with("http://sim.test/client/BigBlueButton.html?sessionToken="));
+        let session = state.sessions.values().next().unwrap();
+        assert_eq!((session.full_name.as_str(), session.role.as_str()), ("Ada", "MODERATOR"));
+
+        let cases = [
+            (format!("fullName=Ada&meetingID=m1&role=VIEWER&createTime=1&{error_url}"), "mismatchCreateTimeParam"),
+            (format!("fullName=Ada&meetingID=nope&role=VIEWER&{error_url}"), "invalidMeetingIdentifier"),
+            (format!("meetingID=m1&role=VIEWER&{error_url}"), "missingParamFullName"),
+            (format!("fullName=Ada&meetingID=m1&{error_url}"), "invalidPassword"),
+            (format!("fullName=Ada&meetingID=m1&role=VIEWER&guest=true&{error_url}"), "guestDeniedAccess"),
+        ];
+        for (query, key) in cases {
+            let Reply::Redirect(location) = call(&mut state, "join", &query) else { panic!("{query}") };
+            assert!(location.starts_with("https://edge.test/join/error?errors=[%7B%22message%22:"), "{location}");
+            assert!(location.contains(&format!("%22key%22:%22{key}%22")), "{key}: {location}");
+        }
+        state.end_meeting("m1");
+        let Reply::Redirect(location) = call(&mut state, "join", &format!("fullName=Ada&meetingID=m1&role=VIEWER&{error_url}")) else { panic!() };
+        assert!(location.contains("meetingForciblyEnded"), "{location}");
+    }
+
+    #[test]
+    fn join_with_redirect_false_answers_xml() {
+        let mut state = State::default();
+        call(&mut state, "create", "name=Room&meetingID=m1");
+        let joined = xml(call(&mut state, "join", "fullName=Ada&meetingID=m1&role=VIEWER&redirect=false"));
+        assert_eq!(field(&joined, "messageKey"), "successfullyJoined");
+        assert!(field(&joined, "url").contains("sessionToken="));
+        let refused = xml(call(&mut state, "join", "fullName=Ada&meetingID=zz&role=VIEWER&redirect=false"));
+        assert_eq!(field(&refused, "messageKey"), "invalidMeetingIdentifier");
+    }
+
+    #[test]
+    fn running_info_and_end() {
+        let mut state = State::default();
+        call(&mut state, "create", "name=Room&meetingID=m1&meta_Course=CS-101");
+        assert_eq!(field(&xml(call(&mut state, "isMeetingRunning", "meetingID=m1")), "running"), "false");
+        call(&mut state, "join", "fullName=Ada&meetingID=m1&role=VIEWER");
+        assert_eq!(field(&xml(call(&mut state, "isMeetingRunning", "meetingID=m1")), "running"), "true");
+        let info = xml(call(&mut state, "getMeetingInfo", "meetingID=m1"));
+        assert_eq!(field(&info, "participantCount"), "1");
+        assert_eq!(field(&info, "course"), "CS-101", "meta names are lower-cased");
+        assert_eq!(field(&xml(call(&mut state, "end", "meetingID=m1")), "messageKey"), "sentEndMeetingRequest");
+        assert_eq!(field(&xml(call(&mut state, "end", "meetingID=m1")), "messageKey"), "notFound");
+        assert_eq!(field(&xml(call(&mut state, "getMeetingInfo", "meetingID=zz")), "messageKey"), "notFound");
+    }
 }
