@@ -16,7 +16,8 @@ use route::Route;
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let route = Route::parse(&req.method(), &req.path());
-    let mut log = RequestLog { route: route.name(), method: route::method_name(&req.method()), ..RequestLog::default() };
+    let mut log =
+        RequestLog { route: route.name(), method: route::method_name(&req.method()), ..RequestLog::default() };
     let wants_html = respond::wants_html(&req);
     let result = match route {
         Route::Join => routes::join::handle(req, &env, &mut log).await,
@@ -27,7 +28,9 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             bbb_core::ErrorCode::MethodNotAllowed,
             "This method is not allowed on this path.",
         )),
-        Route::NotFound => Err(bbb_core::AppError::new(bbb_core::ErrorCode::NotFound, "There is nothing at this path.")),
+        Route::NotFound => {
+            Err(bbb_core::AppError::new(bbb_core::ErrorCode::NotFound, "There is nothing at this path."))
+        }
     };
     let response = match result {
         Ok(response) => {

@@ -9,11 +9,7 @@ const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'
 
 /// Browsers ask for `text/html`; everything else gets JSON.
 pub fn wants_html(req: &Request) -> bool {
-    req.headers()
-        .get("accept")
-        .ok()
-        .flatten()
-        .is_some_and(|accept| accept.contains("text/html"))
+    req.headers().get("accept").ok().flatten().is_some_and(|accept| accept.contains("text/html"))
 }
 
 pub fn error(error: &AppError, html: bool, env: &Env) -> Result<Response> {

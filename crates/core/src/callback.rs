@@ -28,7 +28,8 @@ pub fn meeting_ended_token(key: &Secret, meeting: &MeetingId, nonce: &str) -> St
 /// Checks a token in constant time (`Mac::verify_slice`).
 pub fn verify_meeting_ended_token(key: &Secret, token: &str) -> Result<MeetingEndedTicket, ForgedToken> {
     let mut parts = token.split('.');
-    let (Some(encoded_meeting), Some(nonce), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(encoded_meeting), Some(nonce), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(ForgedToken);
     };

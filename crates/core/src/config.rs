@@ -56,10 +56,14 @@ impl ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("This service is not configured correctly. ")?;
-        let missing: Vec<_> = self.0.iter().filter_map(|p| match p {
-            ConfigProblem::Missing(name) => Some(*name),
-            ConfigProblem::Invalid(..) => None,
-        }).collect();
+        let missing: Vec<_> = self
+            .0
+            .iter()
+            .filter_map(|p| match p {
+                ConfigProblem::Missing(name) => Some(*name),
+                ConfigProblem::Invalid(..) => None,
+            })
+            .collect();
         if !missing.is_empty() {
             write!(f, "Missing settings: {}. ", missing.join(", "))?;
         }
@@ -127,7 +131,8 @@ impl Config {
         let mut problems = Vec::new();
         let var = |name: &'static str| non_empty(source.var(name));
 
-        let bbb_base = required(&mut problems, "BBB_URL", var("BBB_URL"), |v| ApiBase::parse(v).map_err(|e| e.0.to_owned()));
+        let bbb_base =
+            required(&mut problems, "BBB_URL", var("BBB_URL"), |v| ApiBase::parse(v).map_err(|e| e.0.to_owned()));
         let algorithm = optional(&mut problems, "BBB_CHECKSUM_ALGORITHM", var("BBB_CHECKSUM_ALGORITHM"), |v| {
             v.parse::<ChecksumAlgorithm>().map_err(|_| "must be sha1, sha256, sha384 or sha512".to_owned())
         })
@@ -135,7 +140,11 @@ impl Config {
         let public_url = required(&mut problems, "PUBLIC_URL", var("PUBLIC_URL"), PublicUrl::parse);
         let issuers = required(&mut problems, "JWT_ISSUER", var("JWT_ISSUER"), |v| {
             let list: Vec<String> = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
-            if list.is_empty() { Err("lists no issuer".to_owned()) } else { Ok(list) }
+            if list.is_empty() {
+                Err("lists no issuer".to_owned())
+            } else {
+                Ok(list)
+            }
         });
         let audience = required(&mut problems, "JWT_AUDIENCE", var("JWT_AUDIENCE"), |v| Ok(v.trim().to_owned()));
         let algorithms = optional(&mut problems, "JWT_ALGORITHMS", var("JWT_ALGORITHMS"), parse_allow_list)
@@ -159,7 +168,9 @@ impl Config {
         let callback_secret = non_empty(source.secret("CALLBACK_SECRET")).map(Secret::new);
 
         match (bbb_base, public_url, issuers, audience, bbb_secret) {
-            (Some(bbb_base), Some(public_url), Some(issuers), Some(audience), Some(bbb_secret)) if problems.is_empty() => {
+            (Some(bbb_base), Some(public_url), Some(issuers), Some(audience), Some(bbb_secret))
+                if problems.is_empty() =>
+            {
                 let callback_key = callback_secret.unwrap_or_else(|| derive_callback_key(&bbb_secret));
                 Ok(Config {
                     bbb_base,
@@ -292,9 +303,15 @@ mod tests {
         settings.insert("BBB_CHECKSUM_ALGORITHM", "md5-bbb-secret-value");
         settings.insert("JWT_LEEWAY_SECONDS", "lots");
         let error = Config::load(&MapSource(settings)).unwrap_err();
-        assert_eq!(error.setting_names(), vec!["BBB_URL", "BBB_CHECKSUM_ALGORITHM", "JWT_LEEWAY_SECONDS", "BBB_SECRET"]);
+        assert_eq!(
+            error.setting_names(),
+            vec!["BBB_URL", "BBB_CHECKSUM_ALGORITHM", "JWT_LEEWAY_SECONDS", "BBB_SECRET"]
+        );
         let text = error.to_string();
-        assert!(text.contains("BBB_URL") && text.contains("BBB_SECRET") && text.contains("JWT_LEEWAY_SECONDS"), "{text}");
+        assert!(
+            text.contains("BBB_URL") && text.contains("BBB_SECRET") && text.contains("JWT_LEEWAY_SECONDS"),
+            "{text}"
+        );
         assert!(!text.contains("md5") && !text.contains("lots") && !text.contains("value"), "{text}");
     }
 

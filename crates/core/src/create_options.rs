@@ -39,9 +39,8 @@ impl CreateOptions {
         let Some(claim) = claim else {
             return Ok(CreateOptions::default());
         };
-        let object = claim
-            .as_object()
-            .ok_or_else(|| CreateOptionsError::Invalid("`create` must be an object".into()))?;
+        let object =
+            claim.as_object().ok_or_else(|| CreateOptionsError::Invalid("`create` must be an object".into()))?;
         let mut params = Vec::with_capacity(object.len());
         for (key, value) in object {
             if key == "meta" {
@@ -65,8 +64,9 @@ impl CreateOptions {
 }
 
 fn is_lock_setting(key: &str) -> bool {
-    key.strip_prefix("lockSettings")
-        .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+    key.strip_prefix("lockSettings").is_some_and(|rest| {
+        rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 fn scalar(key: &str, value: &Value) -> Result<String, CreateOptionsError> {
@@ -82,9 +82,8 @@ fn scalar(key: &str, value: &Value) -> Result<String, CreateOptionsError> {
 /// reserved names are compared case-insensitively: `bbb-*` (BBB's own, e.g. the recording-ready
 /// URL the worker sets) and `endcallbackurl` (an unauthenticated end callback) are refused.
 fn meta_params(value: &Value) -> Result<Vec<(String, String)>, CreateOptionsError> {
-    let object = value
-        .as_object()
-        .ok_or_else(|| CreateOptionsError::Invalid("`create.meta` must be an object".into()))?;
+    let object =
+        value.as_object().ok_or_else(|| CreateOptionsError::Invalid("`create.meta` must be an object".into()))?;
     object
         .iter()
         .map(|(key, value)| {
@@ -135,7 +134,17 @@ mod tests {
 
     #[test]
     fn keys_outside_the_allow_list_are_refused() {
-        for key in ["moderatorPW", "attendeePW", "meetingEndedURL", "logoutURL", "meetingID", "name", "lockSettings", "lockSettingsdisableCam", "Record"] {
+        for key in [
+            "moderatorPW",
+            "attendeePW",
+            "meetingEndedURL",
+            "logoutURL",
+            "meetingID",
+            "name",
+            "lockSettings",
+            "lockSettingsdisableCam",
+            "Record",
+        ] {
             let claim = json!({ key: "x" });
             assert_eq!(
                 CreateOptions::from_claim(Some(&claim)),

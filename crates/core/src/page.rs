@@ -66,11 +66,18 @@ fn advice(key: &str) -> &'static str {
 
 fn title_for(code: &str) -> &'static str {
     match code {
-        "token_expired" | "token_replayed" | "token_missing" | "token_invalid" | "token_not_yet_valid"
-        | "token_too_long_lived" | "algorithm_not_allowed" | "issuer_mismatch" | "audience_mismatch" => {
-            "This join link is not valid"
+        "token_expired"
+        | "token_replayed"
+        | "token_missing"
+        | "token_invalid"
+        | "token_not_yet_valid"
+        | "token_too_long_lived"
+        | "algorithm_not_allowed"
+        | "issuer_mismatch"
+        | "audience_mismatch" => "This join link is not valid",
+        "bbb_failed" | "bbb_bad_response" | "bbb_unreachable" | "bbb_timeout" => {
+            "The meeting server is not answering properly"
         }
-        "bbb_failed" | "bbb_bad_response" | "bbb_unreachable" | "bbb_timeout" => "The meeting server is not answering properly",
         "config_missing" => "This service is not configured",
         "not_found" => "Not found",
         _ => "Something went wrong",
@@ -86,9 +93,7 @@ fn bbb_line(message: &BbbMessage) -> String {
 }
 
 fn layout(title: &str, body: &str, back: Option<&str>) -> String {
-    let back = back
-        .map(|url| format!("<p><a href=\"{}\">Back</a></p>", escape(url)))
-        .unwrap_or_default();
+    let back = back.map(|url| format!("<p><a href=\"{}\">Back</a></p>", escape(url))).unwrap_or_default();
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{title}</title>\

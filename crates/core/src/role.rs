@@ -44,9 +44,7 @@ pub struct ModeratorRoles(Vec<String>);
 
 impl ModeratorRoles {
     pub fn parse(setting: &str) -> Self {
-        ModeratorRoles(
-            setting.split(',').map(str::trim).filter(|role| !role.is_empty()).map(str::to_owned).collect(),
-        )
+        ModeratorRoles(setting.split(',').map(str::trim).filter(|role| !role.is_empty()).map(str::to_owned).collect())
     }
 
     pub fn contains(&self, role: &str) -> bool {

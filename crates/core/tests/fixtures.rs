@@ -97,7 +97,10 @@ fn create_failures_keep_the_message_key() {
     let error = Created::parse(&read("create-idNotUnique.lrb-lib.xml")).unwrap_err();
     let BbbError::Failed(messages) = error else { panic!() };
     // BBB's exact text, double space included.
-    assert_eq!(messages[0].message, "A meeting already exists with that meeting ID.  Please use a different meeting ID.");
+    assert_eq!(
+        messages[0].message,
+        "A meeting already exists with that meeting ID.  Please use a different meeting ID."
+    );
 }
 
 #[test]
@@ -140,7 +143,9 @@ fn recordings_lists() {
     assert!(first.playback.iter().any(|p| p.kind == "presentation" && p.url.starts_with("https://")));
     assert_eq!(Recordings::parse(&read("getRecordings-multiple.php-lib.xml")).unwrap().recordings.len(), 6);
     assert_eq!(Recordings::parse(&read("getRecordings-multiple.lrb-lib.xml")).unwrap().recordings.len(), 7);
-    for empty in ["getRecordings-noRecordings.php-lib.xml", "reconstructed/getRecordings-noRecordings.server-literal.xml"] {
+    for empty in
+        ["getRecordings-noRecordings.php-lib.xml", "reconstructed/getRecordings-noRecordings.server-literal.xml"]
+    {
         assert!(Recordings::parse(&read(empty)).unwrap().recordings.is_empty(), "{empty}");
     }
     let paged = Recordings::parse(&read("reconstructed/getRecordings-paginated.reconstructed.xml")).unwrap();
@@ -149,8 +154,14 @@ fn recordings_lists() {
 
 #[test]
 fn non_xml_and_foreign_xml_are_bad_responses() {
-    assert_eq!(Created::parse("<html><body>502 Bad Gateway</body></html>").unwrap_err(), BbbError::BadResponse(BadResponse::NotAnApiResponse));
-    assert_eq!(Created::parse("<response><returncode>SUCCESS").unwrap_err(), BbbError::BadResponse(BadResponse::MalformedXml));
+    assert_eq!(
+        Created::parse("<html><body>502 Bad Gateway</body></html>").unwrap_err(),
+        BbbError::BadResponse(BadResponse::NotAnApiResponse)
+    );
+    assert_eq!(
+        Created::parse("<response><returncode>SUCCESS").unwrap_err(),
+        BbbError::BadResponse(BadResponse::MalformedXml)
+    );
     assert_eq!(Created::parse("{\"response\":{}}").unwrap_err(), BbbError::BadResponse(BadResponse::MalformedXml));
     assert!(matches!(
         Created::parse("<response><returncode>SUCCESS</returncode><meetingID>x</meetingID></response>"),

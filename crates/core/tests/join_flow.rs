@@ -66,7 +66,10 @@ const CREATED: &str = "<response><returncode>SUCCESS</returncode><meetingID>cour
 <internalMeetingID>abc-1700000000123</internalMeetingID><createTime>1700000000123</createTime>\
 <messageKey></messageKey><message></message></response>";
 
-fn run(token: &str, replies: Vec<Result<HttpReply, TransportError>>) -> (Result<bbb_core::join::JoinRedirect, bbb_core::AppError>, ScriptedTransport, JoinTrace) {
+fn run(
+    token: &str,
+    replies: Vec<Result<HttpReply, TransportError>>,
+) -> (Result<bbb_core::join::JoinRedirect, bbb_core::AppError>, ScriptedTransport, JoinTrace) {
     let config = config();
     let bbb = config.bbb_client(ScriptedTransport::new(replies));
     let mut trace = JoinTrace::default();
@@ -76,7 +79,10 @@ fn run(token: &str, replies: Vec<Result<HttpReply, TransportError>>) -> (Result<
 
 #[test]
 fn a_viewer_join_creates_once_and_redirects_to_a_signed_join_url() {
-    let (result, transport, trace) = run(&token(json!({"create": {"record": true, "meta": {"course": "CS"}}})), vec![ScriptedTransport::ok(CREATED)]);
+    let (result, transport, trace) = run(
+        &token(json!({"create": {"record": true, "meta": {"course": "CS"}}})),
+        vec![ScriptedTransport::ok(CREATED)],
+    );
     let redirect = result.unwrap();
     assert_eq!(redirect.role, Role::Viewer);
     assert!(redirect.created);
@@ -93,12 +99,24 @@ fn a_viewer_join_creates_once_and_redirects_to_a_signed_join_url() {
     let names: Vec<String> = params(&query).into_iter().map(|(k, _)| k).collect();
     assert_eq!(
         names,
-        ["name", "meetingID", "meta_course", "record", "meetingEndedURL", "meta_bbb-recording-ready-url", "logoutURL", "checksum"]
+        [
+            "name",
+            "meetingID",
+            "meta_course",
+            "record",
+            "meetingEndedURL",
+            "meta_bbb-recording-ready-url",
+            "logoutURL",
+            "checksum"
+        ]
     );
     assert!(!query.contains("PW="), "no passwords are ever sent");
     let ended = param(&query, "meetingEndedURL").unwrap();
     assert!(ended.starts_with("https://edge.example/callbacks/meeting-ended/") && !ended.contains('?'), "{ended}");
-    assert_eq!(param(&query, "meta_bbb-recording-ready-url").unwrap(), "https://edge.example/callbacks/recording-ready");
+    assert_eq!(
+        param(&query, "meta_bbb-recording-ready-url").unwrap(),
+        "https://edge.example/callbacks/recording-ready"
+    );
     assert_eq!(param(&query, "logoutURL").unwrap(), "https://edge.example/left");
 
     let (call, query) = call_and_query(redirect.location.expose());
@@ -123,7 +141,10 @@ fn a_viewer_join_creates_once_and_redirects_to_a_signed_join_url() {
 #[test]
 fn moderators_come_from_signed_roles_and_duplicate_warning_keeps_create_time() {
     let duplicate = CREATED.replace("<messageKey></messageKey><message></message>", "<messageKey>duplicateWarning</messageKey><message>This conference was already in existence and may currently be in progress.</message>");
-    let (result, _, _) = run(&token(json!({"roles": ["Instructor"], "avatar_url": "https://cdn.example/a.png", "guest": true})), vec![ScriptedTransport::ok(&duplicate)]);
+    let (result, _, _) = run(
+        &token(json!({"roles": ["Instructor"], "avatar_url": "https://cdn.example/a.png", "guest": true})),
+        vec![ScriptedTransport::ok(&duplicate)],
+    );
     let redirect = result.unwrap();
     assert_eq!(redirect.role, Role::Moderator);
     assert!(!redirect.created);

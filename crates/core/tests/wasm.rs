@@ -36,17 +36,7 @@ fn checksums_match_the_published_vectors() {
 
 #[wasm_bindgen_test]
 fn the_encoder_reproduces_a_published_request_byte_for_byte() {
-    let mut query = Query::new();
-    query
-        .push("allowStartStopRecording", "true")
-        .push("attendeePW", "ap")
-        .push("autoStartRecording", "false")
-        .push("meetingID", "random-3110272")
-        .push("moderatorPW", "mp")
-        .push("name", "random-3110272")
-        .push("record", "false")
-        .push("voiceBridge", "70860")
-        .push("welcome", "<br>Welcome to <b>%%CONFNAME%%</b>!");
+    let query = support::published_create_query();
     let signer = Signer { secret: Secret::new("8cd8ef52e8e101574e400365b55e11a6"), algorithm: ChecksumAlgorithm::Sha1 };
     let base = ApiBase::parse("https://bbb.test/bigbluebutton/").unwrap();
     let url = signer.sign(&base, ApiCall::Create, &query);
@@ -91,20 +81,25 @@ fn tokens_verify_and_fail_the_same_way_in_wasm() {
     // A wrong-length signature must be refused, not panic: a panic would reset the isolate.
     let (head, _) = good.rsplit_once('.').unwrap();
     assert_eq!(policy().verify(&format!("{head}.AAAA"), NOW).unwrap_err(), TokenError::Invalid);
-    let none = format!("{}.{}.", Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#), head.split('.').nth(1).unwrap());
+    let none =
+        format!("{}.{}.", Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#), head.split('.').nth(1).unwrap());
     assert!(matches!(policy().verify(&none, NOW), Err(TokenError::AlgorithmNotAllowed(_))));
 }
 
 #[wasm_bindgen_test]
 fn fixtures_parse_in_wasm() {
-    let created = Created::parse(include_str!("../../../../shared/fixtures/bbb/create-duplicateWarning.docs.xml")).unwrap();
+    let created =
+        Created::parse(include_str!("../../../../shared/fixtures/bbb/create-duplicateWarning.docs.xml")).unwrap();
     assert!(created.already_running);
     assert_eq!(created.create_time.0, 1_531_155_809_613);
-    let info = MeetingInfo::parse(include_str!("../../../../shared/fixtures/bbb/getMeetingInfo-attendees.php-lib.xml")).unwrap();
+    let info = MeetingInfo::parse(include_str!("../../../../shared/fixtures/bbb/getMeetingInfo-attendees.php-lib.xml"))
+        .unwrap();
     assert_eq!(info.attendees.len(), 4);
-    let recordings = Recordings::parse(include_str!("../../../../shared/fixtures/bbb/getRecordings-multiple.php-lib.xml")).unwrap();
+    let recordings =
+        Recordings::parse(include_str!("../../../../shared/fixtures/bbb/getRecordings-multiple.php-lib.xml")).unwrap();
     assert_eq!(recordings.recordings.len(), 6);
-    let failed = Created::parse(include_str!("../../../../shared/fixtures/bbb/create-idNotUnique.lrb-lib.xml")).unwrap_err();
+    let failed =
+        Created::parse(include_str!("../../../../shared/fixtures/bbb/create-idNotUnique.lrb-lib.xml")).unwrap_err();
     assert_eq!(failed.message_key(), Some("idNotUnique"));
 }
 

@@ -109,7 +109,8 @@ fn create(state: &mut State, params: &Params) -> String {
     let moderator_pw = params.get("moderatorPW").filter(|p| !p.is_empty());
     if let Some(existing) = state.meetings.get(&id).filter(|m| !m.ended) {
         // MeetingService.createMeeting: same passwords, or none sent → the running meeting.
-        let same_passwords = attendee_pw == Some(existing.attendee_pw.as_str()) && moderator_pw == Some(existing.moderator_pw.as_str());
+        let same_passwords =
+            attendee_pw == Some(existing.attendee_pw.as_str()) && moderator_pw == Some(existing.moderator_pw.as_str());
         if same_passwords || (attendee_pw.is_none() && moderator_pw.is_none()) {
             return create_xml(
                 existing,
@@ -117,13 +118,18 @@ fn create(state: &mut State, params: &Params) -> String {
                 "This conference was already in existence and may currently be in progress.",
             );
         }
-        return ResponseXml::failed("idNotUnique", "A meeting already exists with that meeting ID.  Please use a different meeting ID.");
+        return ResponseXml::failed(
+            "idNotUnique",
+            "A meeting already exists with that meeting ID.  Please use a different meeting ID.",
+        );
     }
     let create_time = state.next_create_time();
     let metadata = params
         .0
         .iter()
-        .filter_map(|(k, v)| k.strip_prefix("meta_").filter(|n| valid_meta_name(n)).map(|n| (n.to_ascii_lowercase(), v.clone())))
+        .filter_map(|(k, v)| {
+            k.strip_prefix("meta_").filter(|n| valid_meta_name(n)).map(|n| (n.to_ascii_lowercase(), v.clone()))
+        })
         .collect();
     let meeting = Meeting {
         internal_meeting_id: format!("{}-{create_time}", sha1_hex(&id)),
@@ -150,7 +156,8 @@ fn create(state: &mut State, params: &Params) -> String {
 }
 
 fn valid_meta_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 fn create_xml(meeting: &Meeting, key: &str, message: &str) -> String {
@@ -178,7 +185,12 @@ fn join(state: &mut State, params: &Params, host: &str) -> Reply {
         params
             .non_empty("errorRedirectUrl")
             .map(str::to_owned)
-            .or_else(|| params.non_empty("meetingID").and_then(|id| state.meetings.get(id)).and_then(|m| m.param("logoutURL").map(str::to_owned)))
+            .or_else(|| {
+                params
+                    .non_empty("meetingID")
+                    .and_then(|id| state.meetings.get(id))
+                    .and_then(|m| m.param("logoutURL").map(str::to_owned))
+            })
             .unwrap_or_else(|| format!("http://{host}/"))
     };
     let fail = |state: &State, key: &str, message: &str| {
@@ -193,21 +205,33 @@ fn join(state: &mut State, params: &Params, host: &str) -> Reply {
         }
     };
     let Some(full_name) = params.non_empty("fullName") else {
-        return fail(state, "missingParamFullName", "You must specify a name for the attendee who will be joining the meeting.");
+        return fail(
+            state,
+            "missingParamFullName",
+            "You must specify a name for the attendee who will be joining the meeting.",
+        );
     };
     let id = match check_meeting_id(params) {
         Ok(id) => id.to_owned(),
         Err(_) => return fail(state, "missingParamMeetingID", "You must specify a meeting ID for the meeting."),
     };
     let Some(meeting) = state.meetings.get(&id) else {
-        return fail(state, "invalidMeetingIdentifier", "The meeting ID that you supplied did not match any existing meetings");
+        return fail(
+            state,
+            "invalidMeetingIdentifier",
+            "The meeting ID that you supplied did not match any existing meetings",
+        );
     };
     if meeting.forcibly_ended {
         return fail(state, "meetingForciblyEnded", "You can not join a meeting that has already been forcibly ended");
     }
     if let Some(create_time) = params.get("createTime") {
         if create_time != meeting.create_time.to_string() {
-            return fail(state, "mismatchCreateTimeParam", "The createTime parameter submitted mismatches with the current meeting.");
+            return fail(
+                state,
+                "mismatchCreateTimeParam",
+                "The createTime parameter submitted mismatches with the current meeting.",
+            );
         }
     }
     let role = match params.get("role").map(str::to_ascii_lowercase).as_deref() {
@@ -216,24 +240,43 @@ fn join(state: &mut State, params: &Params, host: &str) -> Reply {
         _ => match params.get("password") {
             Some(pw) if pw == meeting.moderator_pw => "MODERATOR",
             Some(pw) if pw == meeting.attendee_pw => "VIEWER",
-            _ => return fail(state, "invalidPassword", "You must either send the valid role of the user, or the password, should the meeting has one."),
+            _ => {
+                return fail(
+                    state,
+                    "invalidPassword",
+                    "You must either send the valid role of the user, or the password, should the meeting has one.",
+                )
+            }
         },
     };
     let guest = params.get("guest") == Some("true");
     let guest_policy = meeting.param("guestPolicy").unwrap_or("ALWAYS_ACCEPT").to_owned();
     if guest && guest_policy == "ALWAYS_DENY" {
-        return fail(state, "guestDeniedAccess", "You have been denied access to this meeting based on the meeting's guest policy");
+        return fail(
+            state,
+            "guestDeniedAccess",
+            "You have been denied access to this meeting based on the meeting's guest policy",
+        );
     }
     let max_participants = meeting.param("maxParticipants").and_then(|m| m.parse::<usize>().ok()).filter(|m| *m > 0);
     if max_participants.is_some_and(|max| meeting.attendees.len() >= max) {
-        return fail(state, "maxParticipantsReached", "The number of participants allowed for this meeting has been reached.");
+        return fail(
+            state,
+            "maxParticipantsReached",
+            "The number of participants allowed for this meeting has been reached.",
+        );
     }
     let user_id = params.non_empty("userID").map(str::to_owned).unwrap_or_else(|| format!("w_{}", state.token(12)));
     let session_token = state.token(16);
     let guest_waiting = guest && guest_policy == "ASK_MODERATOR" && role != "MODERATOR";
     let meeting = state.meetings.get_mut(&id).expect("checked above");
     if !guest_waiting {
-        meeting.attendees.push(Attendee { user_id: user_id.clone(), full_name: full_name.to_owned(), role: role.to_owned(), guest });
+        meeting.attendees.push(Attendee {
+            user_id: user_id.clone(),
+            full_name: full_name.to_owned(),
+            role: role.to_owned(),
+            guest,
+        });
         meeting.start_time.get_or_insert_with(now_ms);
     }
     let session = Session {
@@ -252,7 +295,11 @@ fn join(state: &mut State, params: &Params, host: &str) -> Reply {
         return Reply::Redirect(url);
     }
     let mut xml = ResponseXml::success();
-    let (key, message) = if guest_waiting { ("guestWait", "Guest waiting for approval to join meeting.") } else { ("successfullyJoined", "You have joined successfully.") };
+    let (key, message) = if guest_waiting {
+        ("guestWait", "Guest waiting for approval to join meeting.")
+    } else {
+        ("successfullyJoined", "You have joined successfully.")
+    };
     xml.field("messageKey", key)
         .field("message", message)
         .field("meeting_id", &internal)
@@ -340,7 +387,10 @@ fn end(state: &mut State, params: &Params) -> String {
         Err(xml) => return xml,
     };
     if !state.end_meeting(&id) {
-        return ResponseXml::failed("notFound", "We could not find a meeting with that meeting ID - perhaps the meeting is not yet running?");
+        return ResponseXml::failed(
+            "notFound",
+            "We could not find a meeting with that meeting ID - perhaps the meeting is not yet running?",
+        );
     }
     let mut xml = ResponseXml::success();
     xml.field("messageKey", "sentEndMeetingRequest").field(
@@ -354,7 +404,9 @@ fn meetings(state: &State) -> String {
     let mut xml = ResponseXml::success();
     let mut list: Vec<_> = state.meetings.values().filter(|m| !m.ended).collect();
     if list.is_empty() {
-        xml.raw("<meetings/>").field("messageKey", "noMeetings").field("message", "no meetings were found on this server");
+        xml.raw("<meetings/>")
+            .field("messageKey", "noMeetings")
+            .field("message", "no meetings were found on this server");
         return xml.finish();
     }
     list.sort_by_key(|m| m.create_time);
@@ -385,7 +437,11 @@ mod tests {
 
     fn signed(call: &str, query: &str) -> String {
         let checksum = hex::encode(Sha256::digest(format!("{call}{query}{SECRET}").as_bytes()));
-        if query.is_empty() { format!("checksum={checksum}") } else { format!("{query}&checksum={checksum}") }
+        if query.is_empty() {
+            format!("checksum={checksum}")
+        } else {
+            format!("{query}&checksum={checksum}")
+        }
     }
 
     fn call(state: &mut State, name: &str, query: &str) -> Reply {
@@ -400,7 +456,8 @@ mod tests {
     }
 
     fn field<'a>(xml: &'a str, name: &str) -> &'a str {
-        let start = xml.find(&format!("<{name}>")).map(|i| i + name.len() + 2).unwrap_or_else(|| panic!("{name} in {xml}"));
+        let start =
+            xml.find(&format!("<{name}>")).map(|i| i + name.len() + 2).unwrap_or_else(|| panic!("{name} in {xml}"));
         &xml[start..start + xml[start..].find('<').unwrap()]
     }
 
@@ -432,7 +489,13 @@ mod tests {
     #[test]
     fn checksum_errors_come_first() {
         let mut state = State::default();
-        let reply = xml(handle(&mut state, &settings(), "create", "name=Room&meetingID=m1&checksum=0000000000000000000000000000000000000000", "h"));
+        let reply = xml(handle(
+            &mut state,
+            &settings(),
+            "create",
+            "name=Room&meetingID=m1&checksum=0000000000000000000000000000000000000000",
+            "h",
+        ));
         assert_eq!(field(&reply, "messageKey"), "checksumError");
         let unsigned = xml(handle(&mut state, &settings(), "create", "name=Room&meetingID=m1", "h"));
         assert_eq!(field(&unsigned, "messageKey"), "checksumError");
@@ -458,7 +521,11 @@ mod tests {
         let created = xml(call(&mut state, "create", "name=Room&meetingID=m1&guestPolicy=ALWAYS_DENY"));
         let time = field(&created, "createTime").to_owned();
         let error_url = "errorRedirectUrl=https%3A%2F%2Fedge.test%2Fjoin%2Ferror";
-        let ok = call(&mut state, "join", &format!("fullName=Ada&meetingID=m1&role=moderator&createTime={time}&{error_url}"));
+        let ok = call(
+            &mut state,
+            "join",
+            &format!("fullName=Ada&meetingID=m1&role=moderator&createTime={time}&{error_url}"),
+        );
         let Reply::Redirect(client) = ok else { panic!("{ok:?}") };
         assert!(client.starts_with("http://sim.test/client/BigBlueButton.html?sessionToken="));
         let session = state.sessions.values().next().unwrap();
@@ -477,7 +544,11 @@ mod tests {
             assert!(location.contains(&format!("%22key%22:%22{key}%22")), "{key}: {location}");
         }
         state.end_meeting("m1");
-        let Reply::Redirect(location) = call(&mut state, "join", &format!("fullName=Ada&meetingID=m1&role=VIEWER&{error_url}")) else { panic!() };
+        let Reply::Redirect(location) =
+            call(&mut state, "join", &format!("fullName=Ada&meetingID=m1&role=VIEWER&{error_url}"))
+        else {
+            panic!()
+        };
         assert!(location.contains("meetingForciblyEnded"), "{location}");
     }
 

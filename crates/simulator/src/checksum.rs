@@ -68,7 +68,10 @@ mod tests {
         let sha512 = "de73ad61d11a5c801b68d4bd6ec5248546085cefb0b25c85f3c46249ea93a3a4b120f92c0a8a58d7512cb77821884951a3b01245f3435dbbef49fff3cc3988b4";
         assert_eq!(verify("create", &format!("{query}&checksum={sha512}"), secret, &all()), Ok(()));
         // Greenlight spec A5: checksum first.
-        assert_eq!(verify("getUser", "checksum=14727e995e790f61f6f0be878d52efb248b00e92&name=bbb", "test", &all()), Ok(()));
+        assert_eq!(
+            verify("getUser", "checksum=14727e995e790f61f6f0be878d52efb248b00e92&name=bbb", "test", &all()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -80,13 +83,22 @@ mod tests {
         assert_eq!(verify("join", &format!("{query}&checksum={sha1}"), secret, &all()), Err(ChecksumFailure::Mismatch));
         // Re-encoding a space as %20 changes the hashed bytes.
         let reencoded = query.replace('+', "%20");
-        assert_eq!(verify("create", &format!("{reencoded}&checksum={sha1}"), secret, &all()), Err(ChecksumFailure::Mismatch));
+        assert_eq!(
+            verify("create", &format!("{reencoded}&checksum={sha1}"), secret, &all()),
+            Err(ChecksumFailure::Mismatch)
+        );
         assert_eq!(
             verify("create", &format!("{query}&checksum={sha1}&checksum={sha1}"), secret, &all()),
             Err(ChecksumFailure::Duplicated)
         );
-        assert_eq!(verify("create", &format!("{query}&checksum=abc"), secret, &all()), Err(ChecksumFailure::UnsupportedLength));
+        assert_eq!(
+            verify("create", &format!("{query}&checksum=abc"), secret, &all()),
+            Err(ChecksumFailure::UnsupportedLength)
+        );
         let only_256 = vec!["sha256".to_owned()];
-        assert_eq!(verify("create", &format!("{query}&checksum={sha1}"), secret, &only_256), Err(ChecksumFailure::UnsupportedLength));
+        assert_eq!(
+            verify("create", &format!("{query}&checksum={sha1}"), secret, &only_256),
+            Err(ChecksumFailure::UnsupportedLength)
+        );
     }
 }

@@ -23,7 +23,8 @@ pub fn handle(simulator: &Simulator, method: &Method, path: &str, raw_query: &st
         }
         (&Method::GET, "requests") => {
             let wanted = Params::parse(raw_query).get("call").map(str::to_owned);
-            let list: Vec<_> = state.requests.iter().filter(|r| wanted.as_deref().is_none_or(|c| c == r.call)).collect();
+            let list: Vec<_> =
+                state.requests.iter().filter(|r| wanted.as_deref().is_none_or(|c| c == r.call)).collect();
             (200, serde_json::to_string(&list).unwrap())
         }
         (&Method::POST, "faults") => match serde_json::from_slice::<Fault>(body) {
@@ -49,7 +50,10 @@ pub fn handle(simulator: &Simulator, method: &Method, path: &str, raw_query: &st
         }
         (&Method::POST, rest) if rest.starts_with("meetings/") && rest.ends_with("/end") => {
             let encoded = &rest["meetings/".len()..rest.len() - "/end".len()];
-            let id: String = form_urlencoded::parse(format!("id={encoded}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let id: String = form_urlencoded::parse(format!("id={encoded}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
             let ended = state.end_meeting(&id);
             (if ended { 200 } else { 404 }, json!({"ended": ended}).to_string())
         }

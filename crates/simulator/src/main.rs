@@ -57,7 +57,9 @@ fn main() {
             if !message.is_empty() {
                 eprintln!("bbb-sim: {message}");
             }
-            eprintln!("usage: bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512]");
+            eprintln!(
+                "usage: bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512]"
+            );
             std::process::exit(2);
         }
     };

@@ -58,12 +58,7 @@ pub async fn serve(listener: TcpListener, simulator: Arc<Simulator>) -> std::io:
 async fn route(request: Request<Incoming>, simulator: &Simulator) -> Result<HttpResponse, DropConnection> {
     let path = request.uri().path().to_owned();
     let raw_query = request.uri().query().unwrap_or("").to_owned();
-    let host = request
-        .headers()
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1")
-        .to_owned();
+    let host = request.headers().get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_owned();
     let method = request.method().clone();
 
     if let Some(call) = path.strip_prefix("/bigbluebutton/api/") {
@@ -86,11 +81,19 @@ async fn route(request: Request<Incoming>, simulator: &Simulator) -> Result<Http
     Ok(respond(404, "text/plain", "not found".into()))
 }
 
-async fn api_call(simulator: &Simulator, method: &Method, call: &str, raw_query: &str, host: &str) -> Result<HttpResponse, DropConnection> {
+async fn api_call(
+    simulator: &Simulator,
+    method: &Method,
+    call: &str,
+    raw_query: &str,
+    host: &str,
+) -> Result<HttpResponse, DropConnection> {
     let (fault, seq) = {
         let mut state = simulator.state.lock().unwrap();
         let fault = state.take_fault(call);
-        let checksum_ok = crate::checksum::verify(call, raw_query, &simulator.settings.secret, &simulator.settings.algorithms).is_ok();
+        let checksum_ok =
+            crate::checksum::verify(call, raw_query, &simulator.settings.secret, &simulator.settings.algorithms)
+                .is_ok();
         let params = form_urlencoded::parse(raw_query.as_bytes())
             .filter(|(name, _)| name != "checksum")
             .map(|(n, v)| (n.into_owned(), v.into_owned()))

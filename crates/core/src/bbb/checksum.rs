@@ -66,9 +66,6 @@ impl FromStr for ChecksumAlgorithm {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase().replace('-', "");
-        Self::ALL
-            .into_iter()
-            .find(|alg| alg.name() == wanted)
-            .ok_or_else(|| UnknownAlgorithm(s.to_owned()))
+        Self::ALL.into_iter().find(|alg| alg.name() == wanted).ok_or_else(|| UnknownAlgorithm(s.to_owned()))
     }
 }

@@ -70,9 +70,6 @@ mod tests {
     fn reserved_and_non_ascii_characters_are_escaped() {
         let mut query = Query::new();
         query.push("fullName", "Ada & Bob+=;#'*~ 🎉");
-        assert_eq!(
-            query.as_str(),
-            "fullName=Ada+%26+Bob%2B%3D%3B%23%27*%7E+%F0%9F%8E%89"
-        );
+        assert_eq!(query.as_str(), "fullName=Ada+%26+Bob%2B%3D%3B%23%27*%7E+%F0%9F%8E%89");
     }
 }

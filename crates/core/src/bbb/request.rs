@@ -63,11 +63,7 @@ impl ApiBase {
             return Err(InvalidBaseUrl("must be ASCII (write an international host name in punycode)"));
         }
         let trimmed = raw.trim_end_matches('/');
-        let api = if trimmed.ends_with("/api") {
-            trimmed.to_owned()
-        } else {
-            format!("{trimmed}/api")
-        };
+        let api = if trimmed.ends_with("/api") { trimmed.to_owned() } else { format!("{trimmed}/api") };
         Ok(ApiBase(format!("{api}/")))
     }
 
@@ -137,17 +133,20 @@ mod tests {
             "https://bbb.example.org/bigbluebutton/api/",
             " https://bbb.example.org/bigbluebutton/api// ",
         ] {
-            assert_eq!(
-                ApiBase::parse(raw).unwrap().as_str(),
-                "https://bbb.example.org/bigbluebutton/api/",
-                "{raw}"
-            );
+            assert_eq!(ApiBase::parse(raw).unwrap().as_str(), "https://bbb.example.org/bigbluebutton/api/", "{raw}");
         }
     }
 
     #[test]
     fn base_url_without_scheme_or_with_query_is_refused() {
-        for raw in ["bbb.example.org/bigbluebutton", "https://", "https://x/b?x=1", "ftp://x/b", "https://x/a b", "https://bücher.example/b"] {
+        for raw in [
+            "bbb.example.org/bigbluebutton",
+            "https://",
+            "https://x/b?x=1",
+            "ftp://x/b",
+            "https://x/a b",
+            "https://bücher.example/b",
+        ] {
             assert!(ApiBase::parse(raw).is_err(), "{raw}");
         }
     }
@@ -169,9 +168,6 @@ mod tests {
         let base = ApiBase::parse("https://bbb.test/bigbluebutton/api/").unwrap();
         let signed = signer.sign(&base, ApiCall::IsMeetingRunning, &Query::new());
         let expected = ChecksumAlgorithm::Sha1.checksum("isMeetingRunning", "", &signer.secret);
-        assert_eq!(
-            signed.expose(),
-            format!("https://bbb.test/bigbluebutton/api/isMeetingRunning?checksum={expected}")
-        );
+        assert_eq!(signed.expose(), format!("https://bbb.test/bigbluebutton/api/isMeetingRunning?checksum={expected}"));
     }
 }

@@ -38,7 +38,10 @@ fn failure_messages(root: &Element) -> Vec<BbbMessage> {
         }
     }
     if messages.is_empty() {
-        messages.push(BbbMessage { key: "unknownError".to_owned(), message: root.text_of("message").unwrap_or("").to_owned() });
+        messages.push(BbbMessage {
+            key: "unknownError".to_owned(),
+            message: root.text_of("message").unwrap_or("").to_owned(),
+        });
     }
     messages
 }
@@ -236,11 +239,8 @@ fn parse_recording(item: &Element) -> Result<Recording, BbbError> {
     let record_id = RecordId::parse(required(item, "recordID")?)
         .map_err(|_| BbbError::BadResponse(BadResponse::MissingField("recordID")))?;
     let metadata = metadata(item);
-    let name = item
-        .text_of("name")
-        .or_else(|| metadata.get("meetingName").map(String::as_str))
-        .unwrap_or("")
-        .to_owned();
+    let name =
+        item.text_of("name").or_else(|| metadata.get("meetingName").map(String::as_str)).unwrap_or("").to_owned();
     let playback = item
         .child("playback")
         .map(|playback| {

@@ -97,9 +97,7 @@ fn resolve_reference(reference: &quick_xml::events::BytesRef<'_>) -> Result<char
         return Ok(ch);
     }
     let name = reference.decode().map_err(|_| MalformedXml)?;
-    quick_xml::escape::resolve_predefined_entity(&name)
-        .and_then(|s| s.chars().next())
-        .ok_or(MalformedXml)
+    quick_xml::escape::resolve_predefined_entity(&name).and_then(|s| s.chars().next()).ok_or(MalformedXml)
 }
 
 #[cfg(test)]

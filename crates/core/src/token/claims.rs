@@ -47,7 +47,9 @@ impl JoinClaims {
             meeting,
             roles: roles(claims)?,
             role: match optional_str(claims, "role")? {
-                Some(value) => Some(Role::from_claim(value).ok_or_else(|| invalid("`role` must be \"moderator\" or \"viewer\""))?),
+                Some(value) => {
+                    Some(Role::from_claim(value).ok_or_else(|| invalid("`role` must be \"moderator\" or \"viewer\""))?)
+                }
                 None => None,
             },
             meeting_name,

@@ -10,7 +10,10 @@ pub enum TokenError {
     AlgorithmNotAllowed(String),
     Expired,
     NotYetValid,
-    TooLongLived { lifetime: i64, max: u64 },
+    TooLongLived {
+        lifetime: i64,
+        max: u64,
+    },
     IssuerMismatch,
     AudienceMismatch,
     Replayed,
@@ -33,7 +36,9 @@ impl fmt::Display for TokenError {
             }
             Self::IssuerMismatch => f.write_str("The token's issuer (iss) is not accepted."),
             Self::AudienceMismatch => f.write_str("The token's audience (aud) is not this service."),
-            Self::Replayed => f.write_str("This join token was already used. Open the join link from your application again."),
+            Self::Replayed => {
+                f.write_str("This join token was already used. Open the join link from your application again.")
+            }
             Self::ClaimInvalid(reason) => write!(f, "The token is missing a claim or has a malformed one: {reason}."),
             Self::CreateParamNotAllowed(key) => write!(f, "The create parameter {key:?} may not be set by a token."),
             Self::ScopeMissing(scope) => write!(f, "The token's scope does not include {scope:?}."),

@@ -61,9 +61,9 @@ impl TokenPolicy {
             return Err(TokenError::Invalid);
         }
         // Only now is the payload trusted enough to be read.
-        let claims = untrusted
-            .deserialize_claims_unchecked::<Map<String, Value>>()
-            .map_err(|_| TokenError::ClaimInvalid("the payload must be a JSON object with integer exp, nbf and iat".into()))?;
+        let claims = untrusted.deserialize_claims_unchecked::<Map<String, Value>>().map_err(|_| {
+            TokenError::ClaimInvalid("the payload must be a JSON object with integer exp, nbf and iat".into())
+        })?;
         let issued_at = claims.issued_at.map(|t| t.timestamp());
         let expires_at = claims.expiration.map(|t| t.timestamp());
         let not_before = claims.not_before.map(|t| t.timestamp());

@@ -101,11 +101,11 @@ fn malformed_or_badly_signed_tokens_are_invalid() {
         "not-a-jwt".to_owned(),
         "a.b".to_owned(),
         "a.b.c.d".to_owned(),
-        format!("{head}.AAAA"),                      // short signature: must not panic
-        format!("{head}.{}", "A".repeat(400)),        // long signature: must not panic
-        format!("{head}."),                           // empty signature
+        format!("{head}.AAAA"),                // short signature: must not panic
+        format!("{head}.{}", "A".repeat(400)), // long signature: must not panic
+        format!("{head}."),                    // empty signature
         mint_with(&json!({"alg": "HS256"}), claims().to_string().as_bytes(), "another-key"),
-        good.replacen('.', ".e", 1),                  // payload tampered
+        good.replacen('.', ".e", 1), // payload tampered
         "x".repeat(9000),
     ];
     for token in cases {
@@ -145,7 +145,11 @@ fn issuer_and_audience_must_match_exactly() {
         assert_eq!(verify(&mint(&with(json!({"iss": iss})))).unwrap_err(), TokenError::IssuerMismatch, "{iss}");
     }
     for aud in [json!("bbb-edge "), json!("BBB-EDGE"), json!(["other"]), json!([])] {
-        assert_eq!(verify(&mint(&with(json!({"aud": aud.clone()})))).unwrap_err(), TokenError::AudienceMismatch, "{aud}");
+        assert_eq!(
+            verify(&mint(&with(json!({"aud": aud.clone()})))).unwrap_err(),
+            TokenError::AudienceMismatch,
+            "{aud}"
+        );
     }
 }
 
@@ -178,7 +182,10 @@ fn time_window_with_leeway() {
     assert_eq!(ok(json!({"iat": NOW + 31, "exp": NOW + 60})), Err(TokenError::NotYetValid));
     assert!(ok(json!({"nbf": NOW + 30})).is_ok());
     assert_eq!(ok(json!({"nbf": NOW + 31})), Err(TokenError::NotYetValid));
-    assert_eq!(ok(json!({"iat": NOW - 10, "exp": NOW + 291})), Err(TokenError::TooLongLived { lifetime: 301, max: 300 }));
+    assert_eq!(
+        ok(json!({"iat": NOW - 10, "exp": NOW + 291})),
+        Err(TokenError::TooLongLived { lifetime: 301, max: 300 })
+    );
     assert!(ok(json!({"iat": NOW - 10, "exp": NOW + 290})).is_ok(), "exactly the max age");
     assert!(matches!(ok(json!({"iat": NOW, "exp": NOW - 1})), Err(TokenError::Expired | TokenError::ClaimInvalid(_))));
 }

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use bbb_core::bbb::{HttpReply, SignedUrl, Transport, TransportError};
+use bbb_core::bbb::{HttpReply, Query, SignedUrl, Transport, TransportError};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -72,4 +72,22 @@ impl Transport for ScriptedTransport {
         self.requests.borrow_mut().push((url.to_owned(), timeout));
         self.replies.borrow_mut().pop_front().expect("a reply was scripted for every request")
     }
+}
+
+/// The create request of checksum vector A2 (bigbluebutton#11561), parameter by parameter; its
+/// encoded bytes must equal the published query, secret `8cd8ef52e8e101574e400365b55e11a6`,
+/// sha1 `bd74bc3c07945eef284118f1cd6e09463c7a49ea`.
+pub fn published_create_query() -> Query {
+    let mut query = Query::new();
+    query
+        .push("allowStartStopRecording", "true")
+        .push("attendeePW", "ap")
+        .push("autoStartRecording", "false")
+        .push("meetingID", "random-3110272")
+        .push("moderatorPW", "mp")
+        .push("name", "random-3110272")
+        .push("record", "false")
+        .push("voiceBridge", "70860")
+        .push("welcome", "<br>Welcome to <b>%%CONFNAME%%</b>!");
+    query
 }
