@@ -94,9 +94,10 @@ impl PublicUrl {
         &self.0
     }
 
-    /// `errorRedirectUrl`: no query string, BBB appends `?errors=` itself (CONTRACT §4).
-    pub fn join_error_url(&self) -> String {
-        format!("{}/join/error", self.0)
+    /// `errorRedirectUrl`: the recovery ticket in the path and no query string, because BBB
+    /// appends `?errors=` itself (CONTRACT §4).
+    pub fn join_error_url(&self, ticket: &str) -> String {
+        format!("{}/join/error/{ticket}", self.0)
     }
 
     pub fn meeting_ended_url(&self, token: &str) -> String {
@@ -287,7 +288,7 @@ mod tests {
         let config = Config::load(&MapSource(full())).unwrap();
         assert_eq!(config.bbb_base.as_str(), "https://bbb.example/bigbluebutton/api/");
         assert_eq!(config.signer.algorithm, ChecksumAlgorithm::Sha256);
-        assert_eq!(config.public_url.join_error_url(), "https://edge.example/join/error");
+        assert_eq!(config.public_url.join_error_url("t.s"), "https://edge.example/join/error/t.s");
         assert_eq!(config.tokens.issuers, vec!["https://lms.example", "portal"]);
         assert_eq!((config.tokens.max_age_seconds, config.tokens.leeway_seconds), (300, 30));
         assert_eq!(config.bbb_timeout, Duration::from_millis(5000));

@@ -19,9 +19,34 @@ const ALLOWED: &[&str] = &[
     "bannerText",
 ];
 
-/// Validated create parameters in a stable order, values already BBB strings.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Validated create parameters in a stable order, values already BBB strings. Deserialising
+/// (from the worker to the coordinator) checks every name against the allow-list again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Vec<(String, String)>", try_from = "Vec<(String, String)>")]
 pub struct CreateOptions(Vec<(String, String)>);
+
+impl From<CreateOptions> for Vec<(String, String)> {
+    fn from(options: CreateOptions) -> Self {
+        options.0
+    }
+}
+
+impl TryFrom<Vec<(String, String)>> for CreateOptions {
+    type Error = String;
+
+    fn try_from(params: Vec<(String, String)>) -> Result<Self, Self::Error> {
+        for (name, _) in &params {
+            let allowed = match name.strip_prefix("meta_") {
+                Some(meta) => valid_meta_name(meta) && !reserved_meta_name(meta),
+                None => ALLOWED.contains(&name.as_str()) || is_lock_setting(name),
+            };
+            if !allowed {
+                return Err(format!("create parameter {name:?} is not allowed"));
+            }
+        }
+        Ok(CreateOptions(params))
+    }
+}
 
 /// Why the `create` claim was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +94,16 @@ fn is_lock_setting(key: &str) -> bool {
     })
 }
 
+fn valid_meta_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+fn reserved_meta_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("bbb-") || lower == "endcallbackurl"
+}
+
 fn scalar(key: &str, value: &Value) -> Result<String, CreateOptionsError> {
     match value {
         Value::String(s) => Ok(s.clone()),
@@ -87,15 +122,12 @@ fn meta_params(value: &Value) -> Result<Vec<(String, String)>, CreateOptionsErro
     object
         .iter()
         .map(|(key, value)| {
-            let valid_name = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-            if !valid_name {
+            if !valid_meta_name(key) {
                 return Err(CreateOptionsError::Invalid(format!(
                     "`create.meta` key {key:?} must match [a-zA-Z][a-zA-Z0-9-]*"
                 )));
             }
-            let lower = key.to_ascii_lowercase();
-            if lower.starts_with("bbb-") || lower == "endcallbackurl" {
+            if reserved_meta_name(key) {
                 return Err(CreateOptionsError::NotAllowed(format!("meta.{key}")));
             }
             Ok((format!("meta_{key}"), scalar(&format!("meta.{key}"), value)?))
@@ -163,6 +195,18 @@ mod tests {
                 Err(CreateOptionsError::NotAllowed(format!("meta.{key}"))),
                 "{key}"
             );
+        }
+    }
+
+    #[test]
+    fn deserialising_checks_the_allow_list_again() {
+        let options = CreateOptions::from_claim(Some(&json!({"record": true, "meta": {"course": "x"}}))).unwrap();
+        let json = serde_json::to_string(&options).unwrap();
+        assert_eq!(serde_json::from_str::<CreateOptions>(&json).unwrap(), options);
+        for smuggled in
+            [r#"[["moderatorPW","x"]]"#, r#"[["meta_bbb-recording-ready-url","x"]]"#, r#"[["meetingEndedURL","x"]]"#]
+        {
+            assert!(serde_json::from_str::<CreateOptions>(smuggled).is_err(), "{smuggled}");
         }
     }
 

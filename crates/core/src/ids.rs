@@ -5,9 +5,23 @@ use std::fmt;
 /// An external meeting id as BBB accepts it: 2..=256 characters (counted as Java does, in UTF-16
 /// units), no `,` (BBB splits id lists on it), and nothing `ParamsUtil.sanitizeString` would change
 /// (control characters, surrounding whitespace), which `create` refuses as "Invalid meeting ID".
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct MeetingId(String);
+
+impl From<MeetingId> for String {
+    fn from(id: MeetingId) -> String {
+        id.0
+    }
+}
+
+impl TryFrom<String> for MeetingId {
+    type Error = InvalidMeetingId;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        MeetingId::parse(&raw)
+    }
+}
 
 /// Why a meeting id was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,85 +1,88 @@
-//! `/join`: token → role → meeting exists → signed join URL. Pure: time, randomness and transport
-//! come in from the edge.
+//! `/join`, split at the coordinator boundary: [`prepare`] checks the token and decides the role
+//! (no I/O), the meeting's coordinator makes sure an instance runs (and spends the `jti`), and
+//! [`signed_join`] signs the join URL for that instance. All pure: time, randomness and
+//! transport come in from the edge.
 
 use crate::bbb::{BbbClient, CreateMeeting, JoinMeeting, SignedUrl, Transport};
 use crate::callback::meeting_ended_token;
 use crate::config::Config;
+use crate::coordinator::CreateSpec;
 use crate::error::AppError;
-use crate::ids::{CreateTime, MeetingId};
-use crate::role::{self, Role};
+use crate::ids::CreateTime;
+use crate::role;
+use crate::ticket::{Participant, Ticket, TICKET_SECONDS};
 use crate::token::JoinClaims;
 
-/// Where to send the browser.
+/// A join whose token passed: who joins which meeting, and what the meeting should be created with.
 #[derive(Debug, Clone)]
-pub struct JoinRedirect {
-    pub location: SignedUrl,
-    pub meeting: MeetingId,
-    pub role: Role,
-    pub create_time: CreateTime,
-    /// `false` when BBB answered `duplicateWarning` (the meeting was already running).
-    pub created: bool,
+pub struct PreparedJoin {
+    pub participant: Participant,
+    pub jti: String,
+    /// Until when the `jti` must be remembered: `exp` plus the leeway.
+    pub jti_until: i64,
+    pub spec: CreateSpec,
 }
 
-/// What is known about a join so far, for the log line, even when it fails.
-#[derive(Debug, Default, Clone)]
-pub struct JoinTrace {
-    pub meeting: Option<MeetingId>,
-    pub role: Option<Role>,
-}
-
-/// Runs a join. `now` is seconds since the epoch; `nonce` is fresh randomness for this create's
-/// callback URL.
-pub async fn join<T: Transport>(
-    config: &Config,
-    bbb: &BbbClient<T>,
-    token: &str,
-    now: i64,
-    nonce: &str,
-    trace: &mut JoinTrace,
-) -> Result<JoinRedirect, AppError> {
+/// Verifies the token at `now` and decides the role from its signed claims only.
+pub fn prepare(config: &Config, token: &str, now: i64) -> Result<PreparedJoin, AppError> {
     let verified = config.tokens.verify(token, now)?;
     let claims = JoinClaims::parse(&verified.claims)?;
-    trace.meeting = Some(claims.meeting.clone());
     let role = role::decide(claims.role, &claims.roles, &config.moderator_roles);
-    trace.role = Some(role);
-
-    let create = create_request(config, &claims, nonce);
-    let created = bbb.ensure_meeting(&create).await?;
-    let error_redirect_url = config.public_url.join_error_url();
-    let location = bbb.join_url(&JoinMeeting {
-        meeting_id: &claims.meeting,
-        full_name: &claims.name,
-        user_id: &claims.sub,
-        role,
-        create_time: created.create_time,
-        error_redirect_url: &error_redirect_url,
-        avatar_url: claims.avatar_url.as_deref(),
-        guest: claims.guest,
-    });
-    Ok(JoinRedirect {
-        location,
-        meeting: claims.meeting,
-        role,
-        create_time: created.create_time,
-        created: !created.already_running,
+    Ok(PreparedJoin {
+        jti_until: verified.expires_at.saturating_add(config.tokens.leeway_seconds as i64),
+        jti: claims.jti,
+        spec: CreateSpec { meeting: claims.meeting.clone(), name: claims.meeting_name, options: claims.create },
+        participant: Participant {
+            meeting: claims.meeting,
+            full_name: claims.name,
+            user_id: claims.sub,
+            role,
+            avatar_url: claims.avatar_url,
+            guest: claims.guest,
+        },
     })
 }
 
-fn create_request(config: &Config, claims: &JoinClaims, nonce: &str) -> CreateMeeting {
-    let token = meeting_ended_token(&config.callback_key, &claims.meeting, nonce);
-    CreateMeeting {
-        meeting_id: claims.meeting.clone(),
-        name: claims.meeting_name.clone(),
-        options: claims.create.clone(),
-        meeting_ended_url: config.public_url.meeting_ended_url(&token),
-        recording_ready_url: config.public_url.recording_ready_url(),
-        logout_url: config.logout_url.clone().unwrap_or_else(|| config.public_url.left_url()),
-    }
+/// The signed join URL for `participant` into the instance created at `create_time`. Its
+/// `errorRedirectUrl` carries a recovery ticket in the path (`retried` marks a recovery's own URL).
+pub fn signed_join<T: Transport>(
+    config: &Config,
+    bbb: &BbbClient<T>,
+    participant: &Participant,
+    create_time: CreateTime,
+    now: i64,
+    retried: bool,
+) -> SignedUrl {
+    let ticket = Ticket { participant: participant.clone(), create_time, expires_at: now + TICKET_SECONDS, retried };
+    let error_redirect_url = config.public_url.join_error_url(&ticket.seal(&config.callback_key));
+    bbb.join_url(&JoinMeeting {
+        meeting_id: &participant.meeting,
+        full_name: &participant.full_name,
+        user_id: &participant.user_id,
+        role: participant.role,
+        create_time,
+        error_redirect_url: &error_redirect_url,
+        avatar_url: participant.avatar_url.as_deref(),
+        guest: participant.guest,
+    })
 }
 
 impl Config {
     /// The BBB adapter for these settings over `transport`.
     pub fn bbb_client<T: Transport>(&self, transport: T) -> BbbClient<T> {
         BbbClient::new(self.bbb_base.clone(), self.signer.clone(), self.bbb_timeout, transport)
+    }
+
+    /// The `create` for `spec`, with this create's `meetingEndedURL` nonce.
+    pub fn create_request(&self, spec: &CreateSpec, nonce: &str) -> CreateMeeting {
+        let token = meeting_ended_token(&self.callback_key, &spec.meeting, nonce);
+        CreateMeeting {
+            meeting_id: spec.meeting.clone(),
+            name: spec.name.clone(),
+            options: spec.options.clone(),
+            meeting_ended_url: self.public_url.meeting_ended_url(&token),
+            recording_ready_url: self.public_url.recording_ready_url(),
+            logout_url: self.logout_url.clone().unwrap_or_else(|| self.public_url.left_url()),
+        }
     }
 }

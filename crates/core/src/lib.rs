@@ -5,6 +5,7 @@
 pub mod bbb;
 pub mod callback;
 pub mod config;
+pub mod coordinator;
 pub mod create_options;
 pub mod error;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod log;
 pub mod page;
 pub mod role;
 pub mod secret;
+pub mod ticket;
 pub mod token;
 
 pub use config::{Config, ConfigError, ConfigSource};

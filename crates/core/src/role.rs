@@ -1,7 +1,7 @@
 //! Who is a moderator: decided from signed claims only, by exact string comparison.
 
 /// A BBB role for `join`. Everyone is a [`Role::Viewer`] unless a signed claim says otherwise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Moderator,

@@ -1,4 +1,5 @@
-//! The whole join flow on the host, with BBB answering from a script.
+//! The whole join flow on the host, as the edge runs it: prepare (token, role) → the meeting's
+//! coordinator (single flight, jti) → signed join URL, with BBB answering from a script.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -7,13 +8,15 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use bbb_core::bbb::{HttpReply, TransportError};
-use bbb_core::join::{join, JoinTrace};
-use bbb_core::{Config, ConfigSource, ErrorCode, Role};
+use bbb_core::bbb::{HttpReply, SignedUrl, TransportError};
+use bbb_core::coordinator::{Coordinator, CoordinatorMemory};
+use bbb_core::join::{prepare, signed_join};
+use bbb_core::ticket::Ticket;
+use bbb_core::{AppError, Config, ConfigSource, ErrorCode, Role};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use support::{bbb_web_accepts, call_and_query, param, params, ScriptedTransport};
+use support::{bbb_web_accepts, call_and_query, param, params, MemStore, ScriptedTransport};
 
 const NOW: i64 = 1_800_000_000;
 const BBB_SECRET: &str = "bbb-shared-secret-for-tests";
@@ -66,30 +69,37 @@ const CREATED: &str = "<response><returncode>SUCCESS</returncode><meetingID>cour
 <internalMeetingID>abc-1700000000123</internalMeetingID><createTime>1700000000123</createTime>\
 <messageKey></messageKey><message></message></response>";
 
-fn run(
-    token: &str,
-    replies: Vec<Result<HttpReply, TransportError>>,
-) -> (Result<bbb_core::join::JoinRedirect, bbb_core::AppError>, ScriptedTransport, JoinTrace) {
+struct Outcome {
+    location: Result<SignedUrl, AppError>,
+    role: Option<Role>,
+}
+
+fn run(token: &str, replies: Vec<Result<HttpReply, TransportError>>) -> (Outcome, ScriptedTransport) {
     let config = config();
     let bbb = config.bbb_client(ScriptedTransport::new(replies));
-    let mut trace = JoinTrace::default();
-    let result = futures_executor::block_on(join(&config, &bbb, token, NOW, "00ff00ff", &mut trace));
-    (result, bbb.into_transport(), trace)
+    let (store, memory) = (MemStore::default(), CoordinatorMemory::default());
+    let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
+    let mut role = None;
+    let location = prepare(&config, token, NOW).and_then(|join| {
+        role = Some(join.participant.role);
+        let grant =
+            futures_executor::block_on(coordinator.join(&join.jti, join.jti_until, &join.spec, NOW, || "00ff".into()))?;
+        Ok(signed_join(&config, &bbb, &join.participant, grant.instance.create_time, NOW, false))
+    });
+    (Outcome { location, role }, bbb.into_transport())
 }
 
 #[test]
 fn a_viewer_join_creates_once_and_redirects_to_a_signed_join_url() {
-    let (result, transport, trace) = run(
+    let (outcome, transport) = run(
         &token(json!({"create": {"record": true, "meta": {"course": "CS"}}})),
         vec![ScriptedTransport::ok(CREATED)],
     );
-    let redirect = result.unwrap();
-    assert_eq!(redirect.role, Role::Viewer);
-    assert!(redirect.created);
-    assert_eq!(trace.role, Some(Role::Viewer));
+    let location = outcome.location.unwrap();
+    assert_eq!(outcome.role, Some(Role::Viewer));
 
     let requests = transport.requests.borrow();
-    assert_eq!(requests.len(), 1, "one BBB call per join");
+    assert_eq!(requests.len(), 1, "one BBB call for a new meeting");
     let (create_url, timeout) = &requests[0];
     assert_eq!(*timeout, Duration::from_millis(3000), "create gets twice BBB_TIMEOUT_MS");
     let (call, query) = call_and_query(create_url);
@@ -119,36 +129,43 @@ fn a_viewer_join_creates_once_and_redirects_to_a_signed_join_url() {
     );
     assert_eq!(param(&query, "logoutURL").unwrap(), "https://edge.example/left");
 
-    let (call, query) = call_and_query(redirect.location.expose());
+    let (call, query) = call_and_query(location.expose());
     assert_eq!(call, "join");
     assert!(bbb_web_accepts(&call, &query, BBB_SECRET));
     let join = params(&query);
-    let expected: Vec<(String, String)> = [
-        ("fullName", "Zoë & Bob+ 100% 🎉"),
-        ("meetingID", "course/101"),
-        ("role", "VIEWER"),
-        ("userID", "u-1"),
-        ("createTime", "1700000000123"),
-        ("redirect", "true"),
-        ("errorRedirectUrl", "https://edge.example/join/error"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    assert_eq!(&join[..join.len() - 1], &expected[..]);
+    let names: Vec<&str> = join.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        ["fullName", "meetingID", "role", "userID", "createTime", "redirect", "errorRedirectUrl", "checksum"]
+    );
+    assert_eq!(param(&query, "fullName").unwrap(), "Zoë & Bob+ 100% 🎉");
+    assert_eq!(param(&query, "meetingID").unwrap(), "course/101");
+    assert_eq!(param(&query, "role").unwrap(), "VIEWER");
+    assert_eq!(param(&query, "userID").unwrap(), "u-1");
+    assert_eq!(param(&query, "createTime").unwrap(), "1700000000123");
+    assert_eq!(param(&query, "redirect").unwrap(), "true");
+    // errorRedirectUrl: the recovery ticket in the path, no query (BBB appends ?errors=).
+    let error_url = param(&query, "errorRedirectUrl").unwrap();
+    let sealed = error_url.strip_prefix("https://edge.example/join/error/").expect(&error_url);
+    assert!(!sealed.contains(['?', '/']));
+    let ticket = Ticket::open(&config().callback_key, sealed, NOW).unwrap();
+    assert_eq!(ticket.create_time.0, 1_700_000_000_123);
+    assert_eq!(ticket.participant.full_name, "Zoë & Bob+ 100% 🎉");
+    assert!(!ticket.retried);
 }
 
 #[test]
 fn moderators_come_from_signed_roles_and_duplicate_warning_keeps_create_time() {
-    let duplicate = CREATED.replace("<messageKey></messageKey><message></message>", "<messageKey>duplicateWarning</messageKey><message>This conference was already in existence and may currently be in progress.</message>");
-    let (result, _, _) = run(
+    let duplicate = CREATED.replace(
+        "<messageKey></messageKey><message></message>",
+        "<messageKey>duplicateWarning</messageKey><message>This conference was already in existence and may currently be in progress.</message>",
+    );
+    let (outcome, _) = run(
         &token(json!({"roles": ["Instructor"], "avatar_url": "https://cdn.example/a.png", "guest": true})),
         vec![ScriptedTransport::ok(&duplicate)],
     );
-    let redirect = result.unwrap();
-    assert_eq!(redirect.role, Role::Moderator);
-    assert!(!redirect.created);
-    let (_, query) = call_and_query(redirect.location.expose());
+    assert_eq!(outcome.role, Some(Role::Moderator));
+    let (_, query) = call_and_query(outcome.location.unwrap().expose());
     assert_eq!(param(&query, "role").unwrap(), "MODERATOR");
     assert_eq!(param(&query, "createTime").unwrap(), "1700000000123");
     assert_eq!(param(&query, "avatarURL").unwrap(), "https://cdn.example/a.png");
@@ -157,10 +174,10 @@ fn moderators_come_from_signed_roles_and_duplicate_warning_keeps_create_time() {
 
 #[test]
 fn a_bad_token_never_reaches_bbb() {
-    let (result, transport, trace) = run(&token(json!({"aud": "someone-else"})), vec![]);
-    assert_eq!(result.unwrap_err().code, ErrorCode::AudienceMismatch);
+    let (outcome, transport) = run(&token(json!({"aud": "someone-else"})), vec![]);
+    assert_eq!(outcome.location.unwrap_err().code, ErrorCode::AudienceMismatch);
     assert!(transport.requests.borrow().is_empty());
-    assert!(trace.meeting.is_none());
+    assert!(outcome.role.is_none());
 }
 
 #[test]
@@ -174,13 +191,12 @@ fn bbb_faults_map_to_distinct_errors() {
         (ScriptedTransport::ok(failed), ErrorCode::BbbFailed, 502),
     ];
     for (reply, code, status) in cases {
-        let (result, _, trace) = run(&token(json!({})), vec![reply]);
-        let error = result.unwrap_err();
+        let (outcome, _) = run(&token(json!({})), vec![reply]);
+        let error = outcome.location.unwrap_err();
         assert_eq!((error.code, error.status()), (code, status), "{error:?}");
-        assert_eq!(trace.meeting.as_ref().map(|m| m.as_str()), Some("course/101"));
         let body = error.to_json();
         assert!(!body.contains(BBB_SECRET) && !body.contains("checksum") && !body.contains("127.0.0.1"), "{body}");
     }
-    let (result, _, _) = run(&token(json!({})), vec![ScriptedTransport::ok(failed)]);
-    assert_eq!(result.unwrap_err().bbb.unwrap().key, "maxConcurrent");
+    let (outcome, _) = run(&token(json!({})), vec![ScriptedTransport::ok(failed)]);
+    assert_eq!(outcome.location.unwrap_err().bbb.unwrap().key, "maxConcurrent");
 }

@@ -9,12 +9,13 @@ use std::collections::HashMap;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use bbb_core::bbb::response::{Created, MeetingInfo, Recordings};
 use bbb_core::bbb::{ApiBase, ApiCall, ChecksumAlgorithm, Query, Signer};
-use bbb_core::join::{join, JoinTrace};
+use bbb_core::coordinator::{Coordinator, CoordinatorMemory};
+use bbb_core::join::{prepare, signed_join};
 use bbb_core::token::{JwtAlgorithm, TokenError, TokenPolicy};
 use bbb_core::{Config, ConfigSource, ErrorCode, Role, Secret};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use support::{bbb_web_accepts, call_and_query, param, ScriptedTransport};
+use support::{bbb_web_accepts, call_and_query, param, MemStore, ScriptedTransport};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const NOW: i64 = 1_800_000_000;
@@ -132,14 +133,24 @@ async fn the_join_flow_runs_in_wasm() {
         r#"{{"iss":"lms","aud":"edge","iat":{NOW},"exp":{},"jti":"j","sub":"u","name":"Ada","meeting":"m1","roles":["Instructor"]}}"#,
         NOW + 60
     );
-    let mut trace = JoinTrace::default();
-    let redirect = join(&config, &bbb, &hs256(&claims, "k"), NOW, "abcd", &mut trace).await.unwrap();
-    assert_eq!(redirect.role, Role::Moderator);
-    let (call, raw) = call_and_query(redirect.location.expose());
+    let (store, memory) = (MemStore::default(), CoordinatorMemory::default());
+    let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
+    let join = prepare(&config, &hs256(&claims, "k"), NOW).unwrap();
+    assert_eq!(join.participant.role, Role::Moderator);
+    let grant = coordinator.join(&join.jti, join.jti_until, &join.spec, NOW, || "abcd".into()).await.unwrap();
+    let location = signed_join(&config, &bbb, &join.participant, grant.instance.create_time, NOW, false);
+    let (call, raw) = call_and_query(location.expose());
     assert!(bbb_web_accepts(&call, &raw, "bbb-secret"));
     assert_eq!(param(&raw, "createTime").unwrap(), "1700000000001");
+    // Hot path in wasm too: the same meeting again makes no BBB call (none is scripted).
+    let again = prepare(&config, &hs256(&claims.replace("\"jti\":\"j\"", "\"jti\":\"j2\""), "k"), NOW).unwrap();
+    assert!(!coordinator.join(&again.jti, again.jti_until, &again.spec, NOW, || "x".into()).await.unwrap().created);
+    let replay = coordinator.join(&join.jti, join.jti_until, &join.spec, NOW, || "x".into()).await.unwrap_err();
+    assert_eq!(replay.code, ErrorCode::TokenReplayed);
 
     let bbb = config.bbb_client(ScriptedTransport::new(vec![Err(bbb_core::bbb::TransportError::Timeout)]));
-    let error = join(&config, &bbb, &hs256(&claims, "k"), NOW, "abcd", &mut JoinTrace::default()).await.unwrap_err();
+    let (store, memory) = (MemStore::default(), CoordinatorMemory::default());
+    let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
+    let error = coordinator.join("j3", NOW + 60, &join.spec, NOW, || "x".into()).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::BbbTimeout);
 }

@@ -1,0 +1,209 @@
+//! The meeting coordinator: one per meeting id (a Durable Object at the edge), the single writer
+//! of that meeting's state. It serialises creates (single flight: concurrent joiners of a meeting
+//! being created wait for the one `create` and share its result), answers joins for a running
+//! instance without any BBB call, refuses replayed `jti`s, and drops a stale instance on request.
+//!
+//! A Durable Object does not serialise requests across an `await`, so the in-flight create is
+//! explicit state here ([`CoordinatorMemory`]), not an assumption about the runtime.
+
+mod instance;
+mod replay;
+
+use std::cell::RefCell;
+
+use futures_channel::oneshot;
+
+pub use instance::{CreateSpec, Instance, Status};
+pub use replay::JtiMemory;
+
+use crate::bbb::{BbbClient, Transport};
+use crate::config::Config;
+use crate::error::{AppError, ErrorCode};
+use crate::ids::CreateTime;
+use crate::token::TokenError;
+
+/// Persistent storage of one coordinator (Durable Object storage at the edge).
+#[allow(async_fn_in_trait)]
+pub trait CoordinatorStore {
+    async fn load_instance(&self) -> Result<Option<Instance>, StoreError>;
+    async fn save_instance(&self, instance: &Instance) -> Result<(), StoreError>;
+    /// Whether `jti` was used and is still inside its window at `now`.
+    async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError>;
+    /// Remembers `jti` until `until` (seconds since the epoch); later it may be forgotten.
+    async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreError;
+
+impl From<StoreError> for AppError {
+    fn from(_: StoreError) -> Self {
+        AppError::new(ErrorCode::Internal, "The meeting state could not be read or saved. Please try again.")
+    }
+}
+
+type Shared = Result<Instance, AppError>;
+
+/// What a coordinator keeps in memory between requests.
+#[derive(Default)]
+pub struct CoordinatorMemory {
+    /// `None` until loaded from the store; then the current instance, if any.
+    instance: RefCell<Option<Option<Instance>>>,
+    /// `Some` while a create is in flight: the joiners waiting for its result.
+    inflight: RefCell<Option<Vec<oneshot::Sender<Shared>>>>,
+    pub jtis: JtiMemory,
+}
+
+/// A join the coordinator admitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub instance: Instance,
+    /// This request's create made the instance (it did not join a running or in-flight one).
+    pub created: bool,
+    /// Create parameters that differ from the running instance's (logged, not applied).
+    pub drift: Vec<String>,
+}
+
+/// One request's view of the coordinator: its memory plus this request's store, settings and BBB.
+pub struct Coordinator<'a, S, T> {
+    pub memory: &'a CoordinatorMemory,
+    pub store: &'a S,
+    pub config: &'a Config,
+    pub bbb: &'a BbbClient<T>,
+}
+
+impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
+    /// Admits a join token's `jti` once, then makes sure the meeting runs. A running instance
+    /// costs no BBB call. The `jti` is spent only when the join succeeds, so a person whose join
+    /// failed (BBB down) can retry with the same link.
+    pub async fn join(
+        &self,
+        jti: &str,
+        jti_until: i64,
+        spec: &CreateSpec,
+        now: i64,
+        nonce: impl FnOnce() -> String,
+    ) -> Result<Grant, AppError> {
+        let reservation =
+            self.memory.jtis.reserve(jti, jti_until, now).map_err(|_| AppError::from(TokenError::Replayed))?;
+        if self.store.jti_used(jti, now).await? {
+            // Used before this object's memory began (it was evicted); keep it reserved.
+            reservation.keep();
+            return Err(TokenError::Replayed.into());
+        }
+        let grant = self.ensure(spec, now, nonce).await?;
+        self.store.remember_jti(jti, jti_until).await?;
+        reservation.keep();
+        Ok(grant)
+    }
+
+    /// BBB said the instance behind `stale` is gone (`invalidMeetingIdentifier`,
+    /// `mismatchCreateTimeParam`, `meetingForciblyEnded`): drop it, unless a newer one already
+    /// replaced it, and make sure a fresh one runs.
+    pub async fn recover(
+        &self,
+        stale: CreateTime,
+        spec: &CreateSpec,
+        now: i64,
+        nonce: impl FnOnce() -> String,
+    ) -> Result<Grant, AppError> {
+        if let Some(mut instance) = self.current().await? {
+            if instance.create_time == stale && instance.is_running() {
+                instance.status = Status::Ended;
+                self.store.save_instance(&instance).await?;
+                *self.memory.instance.borrow_mut() = Some(Some(instance));
+            }
+        }
+        self.ensure(spec, now, nonce).await
+    }
+
+    /// The instance as stored (for status routes and tests).
+    pub async fn current(&self) -> Result<Option<Instance>, AppError> {
+        if let Some(known) = self.memory.instance.borrow().as_ref() {
+            return Ok(known.clone());
+        }
+        let loaded = self.store.load_instance().await?;
+        let mut slot = self.memory.instance.borrow_mut();
+        // Another request may have filled it while we awaited the store.
+        Ok(slot.get_or_insert(loaded).clone())
+    }
+
+    async fn ensure(&self, spec: &CreateSpec, now: i64, nonce: impl FnOnce() -> String) -> Result<Grant, AppError> {
+        if let Some(instance) = self.current().await?.filter(Instance::is_running) {
+            let drift = instance.drift(spec);
+            return Ok(Grant { instance, created: false, drift });
+        }
+        let waiting = {
+            let mut inflight = self.memory.inflight.borrow_mut();
+            match inflight.as_mut() {
+                Some(waiters) => {
+                    let (sender, receiver) = oneshot::channel();
+                    waiters.push(sender);
+                    Some(receiver)
+                }
+                None => {
+                    *inflight = Some(Vec::new());
+                    None
+                }
+            }
+        };
+        if let Some(receiver) = waiting {
+            let instance = receiver.await.unwrap_or_else(|_| Err(abandoned()))?;
+            let drift = instance.drift(spec);
+            return Ok(Grant { instance, created: false, drift });
+        }
+        // This request creates; whatever happens, the waiters get the outcome.
+        let flight = Flight { memory: self.memory, outcome: None };
+        let outcome = self.create(spec, now, nonce).await;
+        flight.land(outcome.clone());
+        outcome.map(|instance| Grant { instance, created: true, drift: Vec::new() })
+    }
+
+    async fn create(&self, spec: &CreateSpec, now: i64, nonce: impl FnOnce() -> String) -> Result<Instance, AppError> {
+        let nonce = nonce();
+        let request = self.config.create_request(spec, &nonce);
+        let created = self.bbb.ensure_meeting(&request).await?;
+        let instance = Instance {
+            meeting: spec.meeting.as_str().to_owned(),
+            create_time: created.create_time,
+            internal_meeting_id: created.internal_meeting_id,
+            nonce,
+            name: spec.name.clone(),
+            params: spec.options.params().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            status: Status::Running,
+            created_at_ms: (now.max(0) as u64) * 1000,
+        };
+        self.store.save_instance(&instance).await?;
+        *self.memory.instance.borrow_mut() = Some(Some(instance.clone()));
+        Ok(instance)
+    }
+}
+
+/// The in-flight create. Landing hands the outcome to every waiter; dropping it without landing
+/// (the creating request was cancelled) tells them to retry instead of waiting forever.
+struct Flight<'a> {
+    memory: &'a CoordinatorMemory,
+    outcome: Option<Shared>,
+}
+
+impl Flight<'_> {
+    fn land(mut self, outcome: Shared) {
+        self.outcome = Some(outcome);
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let outcome = self.outcome.take().unwrap_or_else(|| Err(abandoned()));
+        for waiter in self.memory.inflight.borrow_mut().take().unwrap_or_default() {
+            let _ = waiter.send(outcome.clone());
+        }
+    }
+}
+
+fn abandoned() -> AppError {
+    AppError::new(ErrorCode::Internal, "The meeting was being created by a request that stopped. Please try again.")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_channel::oneshot;
+use futures_executor::block_on;
+use futures_util::future::join_all;
+use std::future::Future;
+
+use super::*;
+use crate::bbb::{HttpReply, SignedUrl, TransportError};
+use crate::config::ConfigSource;
+use crate::create_options::CreateOptions;
+use crate::ids::MeetingId;
+
+const NOW: i64 = 1_800_000_000;
+
+struct Settings;
+
+impl ConfigSource for Settings {
+    fn var(&self, name: &str) -> Option<String> {
+        let value = match name {
+            "BBB_URL" => "https://bbb.test/bigbluebutton/",
+            "PUBLIC_URL" => "https://edge.test",
+            "JWT_ISSUER" => "lms",
+            "JWT_AUDIENCE" => "edge",
+            _ => return None,
+        };
+        Some(value.to_owned())
+    }
+    fn secret(&self, name: &str) -> Option<String> {
+        matches!(name, "BBB_SECRET" | "JWT_SECRET").then(|| "secret".to_owned())
+    }
+}
+
+/// A BBB whose creates can be held at a gate, scripted to fail, and counted.
+#[derive(Default)]
+struct FakeBbb {
+    calls: Cell<u32>,
+    gate: RefCell<Option<oneshot::Receiver<()>>>,
+    failures: RefCell<VecDeque<Result<HttpReply, TransportError>>>,
+    next_time: Cell<u64>,
+}
+
+#[derive(Clone)]
+struct Handle(Rc<FakeBbb>);
+
+impl Transport for Handle {
+    async fn get(&self, url: &SignedUrl, _: Duration) -> Result<HttpReply, TransportError> {
+        self.0.calls.set(self.0.calls.get() + 1);
+        assert!(url.expose().contains("/api/create?"), "only create is expected");
+        let gate = self.0.gate.borrow_mut().take();
+        if let Some(gate) = gate {
+            let _ = gate.await;
+        }
+        if let Some(failure) = self.0.failures.borrow_mut().pop_front() {
+            return failure;
+        }
+        let time = 1_700_000_000_000 + self.0.next_time.get();
+        self.0.next_time.set(self.0.next_time.get() + 1);
+        Ok(HttpReply {
+            status: 200,
+            body: format!(
+                "<response><returncode>SUCCESS</returncode><meetingID>m</meetingID><internalMeetingID>x-{time}</internalMeetingID><createTime>{time}</createTime></response>"
+            ),
+        })
+    }
+
+    async fn get_unsigned(&self, _: &str, _: Duration) -> Result<HttpReply, TransportError> {
+        unreachable!()
+    }
+}
+
+#[derive(Default)]
+struct MemStore {
+    instance: RefCell<Option<Instance>>,
+    jtis: RefCell<HashMap<String, i64>>,
+}
+
+impl CoordinatorStore for MemStore {
+    async fn load_instance(&self) -> Result<Option<Instance>, StoreError> {
+        Ok(self.instance.borrow().clone())
+    }
+    async fn save_instance(&self, instance: &Instance) -> Result<(), StoreError> {
+        *self.instance.borrow_mut() = Some(instance.clone());
+        Ok(())
+    }
+    async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
+        Ok(self.jtis.borrow().get(jti).is_some_and(|&until| until >= now))
+    }
+    async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
+        self.jtis.borrow_mut().insert(jti.to_owned(), until);
+        Ok(())
+    }
+}
+
+struct World {
+    config: Config,
+    fake: Rc<FakeBbb>,
+    bbb: BbbClient<Handle>,
+    store: MemStore,
+    memory: CoordinatorMemory,
+}
+
+impl World {
+    fn new() -> Self {
+        let config = Config::load(&Settings).unwrap();
+        let fake = Rc::new(FakeBbb::default());
+        let bbb = config.bbb_client(Handle(fake.clone()));
+        World { config, fake, bbb, store: MemStore::default(), memory: CoordinatorMemory::default() }
+    }
+
+    fn coordinator(&self) -> Coordinator<'_, MemStore, Handle> {
+        Coordinator { memory: &self.memory, store: &self.store, config: &self.config, bbb: &self.bbb }
+    }
+
+    fn hold_next_create(&self) -> oneshot::Sender<()> {
+        let (open, gate) = oneshot::channel();
+        *self.fake.gate.borrow_mut() = Some(gate);
+        open
+    }
+}
+
+fn spec(name: &str, record: bool) -> CreateSpec {
+    CreateSpec {
+        meeting: MeetingId::parse("course-101").unwrap(),
+        name: name.to_owned(),
+        options: CreateOptions::from_claim(Some(&serde_json::json!({ "record": record }))).unwrap(),
+    }
+}
+
+fn nonce() -> String {
+    "n0nce".to_owned()
+}
+
+#[test]
+fn two_hundred_concurrent_first_joins_make_one_create() {
+    let world = World::new();
+    let open = world.hold_next_create();
+    let coordinator = world.coordinator();
+    let spec = spec("Course", true);
+    let joins = (0..200).map(|i| {
+        let spec = spec.clone();
+        let coordinator = &coordinator;
+        async move { coordinator.join(&format!("jti-{i}"), NOW + 60, &spec, NOW, nonce).await }
+    });
+    let (results, ()) = block_on(futures_util::future::join(join_all(joins), async move { open.send(()).unwrap() }));
+    assert_eq!(world.fake.calls.get(), 1, "exactly one create");
+    let grants: Vec<Grant> = results.into_iter().map(Result::unwrap).collect();
+    assert_eq!(grants.len(), 200);
+    let time = grants[0].instance.create_time;
+    assert!(grants.iter().all(|g| g.instance.create_time == time));
+    assert_eq!(grants.iter().filter(|g| g.created).count(), 1);
+    assert_eq!(world.store.jtis.borrow().len(), 200, "every jti is spent");
+}
+
+#[test]
+fn a_running_meeting_is_joined_without_any_bbb_call() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join("first", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+    assert!(first.created);
+    let calls = world.fake.calls.get();
+    for i in 0..100 {
+        let grant = block_on(coordinator.join(&format!("j{i}"), NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+        assert_eq!(grant.instance.create_time, first.instance.create_time);
+        assert!(!grant.created && grant.drift.is_empty());
+    }
+    assert_eq!(world.fake.calls.get(), calls, "hot path: zero BBB calls");
+}
+
+#[test]
+fn a_jti_works_once() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    assert!(block_on(coordinator.join("same", NOW + 60, &spec("Course", true), NOW, nonce)).is_ok());
+    let again = block_on(coordinator.join("same", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap_err();
+    assert_eq!(again.code, ErrorCode::TokenReplayed);
+    assert!(block_on(coordinator.join("other", NOW + 60, &spec("Course", true), NOW, nonce)).is_ok());
+}
+
+#[test]
+fn the_same_jti_twice_at_once_passes_once() {
+    let world = World::new();
+    let open = world.hold_next_create();
+    let coordinator = world.coordinator();
+    let spec = spec("Course", true);
+    let (a, b, ()) = block_on(futures_util::future::join3(
+        coordinator.join("dup", NOW + 60, &spec, NOW, nonce),
+        coordinator.join("dup", NOW + 60, &spec, NOW, nonce),
+        async move { open.send(()).unwrap() },
+    ));
+    assert!(a.is_ok());
+    assert_eq!(b.unwrap_err().code, ErrorCode::TokenReplayed);
+}
+
+#[test]
+fn replay_is_caught_by_the_store_after_the_memory_is_gone() {
+    let mut world = World::new();
+    block_on(world.coordinator().join("j1", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+    world.memory = CoordinatorMemory::default(); // the Durable Object was evicted
+    let calls = world.fake.calls.get();
+    let coordinator = world.coordinator();
+    assert_eq!(
+        block_on(coordinator.join("j1", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap_err().code,
+        ErrorCode::TokenReplayed
+    );
+    // The stored instance still serves the hot path.
+    assert!(!block_on(coordinator.join("j2", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap().created);
+    assert_eq!(world.fake.calls.get(), calls);
+    // Expired entries are not replays.
+    assert!(block_on(coordinator.join("j1", NOW + 60, &spec("Course", true), NOW + 61, nonce)).is_ok());
+}
+
+#[test]
+fn a_failed_create_is_shared_by_its_waiters_but_not_cached() {
+    let world = World::new();
+    world.fake.failures.borrow_mut().push_back(Ok(HttpReply {
+        status: 200,
+        body: "<response><returncode>FAILED</returncode><messageKey>maxConcurrent</messageKey><message>x</message></response>".into(),
+    }));
+    let open = world.hold_next_create();
+    let coordinator = world.coordinator();
+    let spec = spec("Course", true);
+    let (a, b, ()) = block_on(futures_util::future::join3(
+        coordinator.join("a", NOW + 60, &spec, NOW, nonce),
+        coordinator.join("b", NOW + 60, &spec, NOW, nonce),
+        async move { open.send(()).unwrap() },
+    ));
+    assert_eq!(a.unwrap_err().bbb.unwrap().key, "maxConcurrent");
+    assert_eq!(b.unwrap_err().bbb.unwrap().key, "maxConcurrent");
+    assert_eq!(world.fake.calls.get(), 1);
+    // The next joiner retries, and a failed join's jti was not spent.
+    let retry = block_on(coordinator.join("a", NOW + 60, &spec, NOW, nonce)).unwrap();
+    assert!(retry.created);
+    assert_eq!(world.fake.calls.get(), 2);
+    world.fake.failures.borrow_mut().push_back(Err(TransportError::Timeout));
+    assert!(world.store.instance.borrow().is_some());
+}
+
+#[test]
+fn later_tokens_do_not_change_a_running_instance() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    block_on(coordinator.join("a", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+    let grant = block_on(coordinator.join("b", NOW + 60, &spec("Other name", false), NOW, nonce)).unwrap();
+    assert_eq!(grant.drift, vec!["name", "record"]);
+    let state = block_on(coordinator.current()).unwrap().unwrap();
+    assert_eq!(state.name, "Course");
+    assert_eq!(state.params, vec![("record".to_owned(), "true".to_owned())]);
+    assert_eq!(state.nonce, "n0nce");
+}
+
+#[test]
+fn recover_drops_only_the_stale_instance() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join("a", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+    // Someone reports an instance that is not the current one: nothing is dropped.
+    let other = block_on(coordinator.recover(crate::ids::CreateTime(1), &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(other.instance.create_time, first.instance.create_time);
+    assert_eq!(world.fake.calls.get(), 1);
+    // The current one is stale: dropped and created anew, once, however many report it.
+    let recovered =
+        block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap();
+    assert!(recovered.created);
+    assert_ne!(recovered.instance.create_time, first.instance.create_time);
+    let again = block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(again.instance.create_time, recovered.instance.create_time);
+    assert_eq!(world.fake.calls.get(), 2);
+}
+
+#[test]
+fn waiters_are_released_when_the_creating_request_goes_away() {
+    let world = World::new();
+    let _open = world.hold_next_create();
+    let coordinator = world.coordinator();
+    let spec = spec("Course", true);
+    let mut creator = Box::pin(coordinator.join("a", NOW + 60, &spec, NOW, nonce));
+    let mut waiter = Box::pin(coordinator.join("b", NOW + 60, &spec, NOW, nonce));
+    let waker = futures_util::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(creator.as_mut().poll(&mut cx).is_pending());
+    assert!(waiter.as_mut().poll(&mut cx).is_pending());
+    drop(creator);
+    match waiter.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(Err(error)) => assert_eq!(error.code, ErrorCode::Internal),
+        other => panic!("the waiter must be released, got {other:?}"),
+    }
+    // Nothing is left in flight: the next join creates.
+    assert!(block_on(coordinator.join("c", NOW + 60, &spec, NOW, nonce)).unwrap().created);
+}

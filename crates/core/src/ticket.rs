@@ -1,0 +1,112 @@
+//! Recovery tickets: the path segment of `errorRedirectUrl` (`/join/error/{ticket}`). When BBB
+//! refuses a join because the coordinator's instance is stale, the ticket says who was joining
+//! which instance, so the worker can drop it, re-create and redirect once more. HMAC-signed,
+//! short-lived, path-safe: BBB appends `?errors=` to the URL and would mangle a query.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::ids::{CreateTime, MeetingId};
+use crate::role::Role;
+use crate::secret::Secret;
+
+/// How long after the redirect a ticket can trigger a recovery. BBB redirects at once.
+pub const TICKET_SECONDS: i64 = 120;
+
+/// Everything a join URL needs besides `createTime`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub meeting: MeetingId,
+    pub full_name: String,
+    pub user_id: String,
+    pub role: Role,
+    pub avatar_url: Option<String>,
+    pub guest: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub participant: Participant,
+    pub create_time: CreateTime,
+    pub expires_at: i64,
+    /// Set on the URL of a recovery redirect: a second failure is shown, never retried.
+    pub retried: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TicketError {
+    Forged,
+    Expired,
+}
+
+impl Ticket {
+    pub fn seal(&self, key: &Secret) -> String {
+        let payload = Base64UrlUnpadded::encode_string(serde_json::to_string(self).expect("plain data").as_bytes());
+        let signature = mac(key, &payload).finalize().into_bytes();
+        format!("{payload}.{}", Base64UrlUnpadded::encode_string(&signature))
+    }
+
+    /// Verifies the signature in constant time, then the expiry.
+    pub fn open(key: &Secret, sealed: &str, now: i64) -> Result<Ticket, TicketError> {
+        let (payload, signature) = sealed.split_once('.').ok_or(TicketError::Forged)?;
+        let signature = Base64UrlUnpadded::decode_vec(signature).map_err(|_| TicketError::Forged)?;
+        mac(key, payload).verify_slice(&signature).map_err(|_| TicketError::Forged)?;
+        let json = Base64UrlUnpadded::decode_vec(payload).map_err(|_| TicketError::Forged)?;
+        let ticket: Ticket = serde_json::from_slice(&json).map_err(|_| TicketError::Forged)?;
+        if now > ticket.expires_at {
+            return Err(TicketError::Expired);
+        }
+        Ok(ticket)
+    }
+}
+
+fn mac(key: &Secret, payload: &str) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
+    mac.update(b"bbb-edge recovery ticket v1\n");
+    mac.update(payload.as_bytes());
+    mac
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket() -> Ticket {
+        Ticket {
+            participant: Participant {
+                meeting: MeetingId::parse("room/1").unwrap(),
+                full_name: "Zoë & Bob".into(),
+                user_id: "u1".into(),
+                role: Role::Viewer,
+                avatar_url: None,
+                guest: false,
+            },
+            create_time: CreateTime(1_700_000_000_000),
+            expires_at: 1000,
+            retried: false,
+        }
+    }
+
+    #[test]
+    fn seal_open_and_refuse_tampering() {
+        let key = Secret::new("k");
+        let sealed = ticket().seal(&key);
+        assert!(sealed.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)), "path-safe: {sealed}");
+        assert_eq!(Ticket::open(&key, &sealed, 999), Ok(ticket()));
+        assert_eq!(Ticket::open(&key, &sealed, 1001), Err(TicketError::Expired));
+        assert_eq!(Ticket::open(&Secret::new("other"), &sealed, 999), Err(TicketError::Forged));
+        let mut promoted = ticket();
+        promoted.participant.role = Role::Moderator;
+        let forged = format!(
+            "{}.{}",
+            promoted.seal(&Secret::new("other")).split('.').next().unwrap(),
+            sealed.split('.').nth(1).unwrap()
+        );
+        assert_eq!(Ticket::open(&key, &forged, 999), Err(TicketError::Forged));
+        for junk in ["", ".", "abc", "a.b.c"] {
+            assert_eq!(Ticket::open(&key, junk, 0), Err(TicketError::Forged));
+        }
+    }
+}
