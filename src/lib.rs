@@ -1,6 +1,7 @@
 //! bbb-edge, the edge layer: maps requests, bindings and `fetch` onto the pure core in
 //! `bbb-core`. Handlers stay thin; decisions live in the core.
 
+mod coordinator;
 mod env_source;
 mod random;
 mod respond;
@@ -11,6 +12,7 @@ mod transport;
 use bbb_core::log::RequestLog;
 use worker::{console_log, event, Context, Env, Request, Response, Result};
 
+pub use coordinator::MeetingCoordinator;
 use route::Route;
 
 #[event(fetch)]
@@ -21,7 +23,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let wants_html = respond::wants_html(&req);
     let result = match route {
         Route::Join => routes::join::handle(req, &env, &mut log).await,
-        Route::JoinError => routes::join_error::handle(&req, &env),
+        Route::JoinError => routes::join_error::handle(&req, &env, None, &mut log).await,
+        Route::JoinErrorTicket => {
+            let path = req.path();
+            let ticket = path.strip_prefix("/join/error/").unwrap_or_default().to_owned();
+            routes::join_error::handle(&req, &env, Some(&ticket), &mut log).await
+        }
         Route::Left => routes::left::handle(),
         Route::Healthz => routes::healthz::handle(&env, &mut log).await,
         Route::MethodNotAllowed(_) => Err(bbb_core::AppError::new(

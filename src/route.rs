@@ -7,6 +7,8 @@ use worker::Method;
 pub enum Route {
     Join,
     JoinError,
+    /// `/join/error/{ticket}`: the ticket is the rest of the path.
+    JoinErrorTicket,
     Left,
     Healthz,
     MethodNotAllowed(&'static str),
@@ -15,6 +17,12 @@ pub enum Route {
 
 impl Route {
     pub fn parse(method: &Method, path: &str) -> Route {
+        if let Some(ticket) = path.strip_prefix("/join/error/") {
+            if ticket.is_empty() || ticket.contains('/') {
+                return Route::NotFound;
+            }
+            return if *method == Method::Get { Route::JoinErrorTicket } else { Route::MethodNotAllowed("join_error") };
+        }
         let (name, allowed): (&'static str, &[Method]) = match path {
             "/join" => ("join", &[Method::Get, Method::Post]),
             "/join/error" => ("join_error", &[Method::Get]),
@@ -37,7 +45,7 @@ impl Route {
     pub fn name(self) -> &'static str {
         match self {
             Route::Join => "join",
-            Route::JoinError => "join_error",
+            Route::JoinError | Route::JoinErrorTicket => "join_error",
             Route::Left => "left",
             Route::Healthz => "healthz",
             Route::MethodNotAllowed(name) => name,
@@ -70,6 +78,9 @@ mod tests {
         assert_eq!(Route::parse(&Method::Put, "/join"), Route::MethodNotAllowed("join"));
         assert_eq!(Route::parse(&Method::Get, "/join/error"), Route::JoinError);
         assert_eq!(Route::parse(&Method::Post, "/join/error"), Route::MethodNotAllowed("join_error"));
+        assert_eq!(Route::parse(&Method::Get, "/join/error/abc.def"), Route::JoinErrorTicket);
+        assert_eq!(Route::parse(&Method::Post, "/join/error/abc.def"), Route::MethodNotAllowed("join_error"));
+        assert_eq!(Route::parse(&Method::Get, "/join/error/a/b"), Route::NotFound);
         assert_eq!(Route::parse(&Method::Get, "/healthz"), Route::Healthz);
         assert_eq!(Route::parse(&Method::Get, "/join/"), Route::NotFound);
         assert_eq!(Route::parse(&Method::Get, "/JOIN"), Route::NotFound);

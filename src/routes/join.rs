@@ -1,10 +1,14 @@
-//! `GET /join?token=` and `POST /join` (form field `token`).
+//! `GET /join?token=` and `POST /join` (form field `token`): the token and role are checked here,
+//! the meeting's coordinator spends the `jti` and makes sure an instance runs (no BBB call when
+//! it does), and the join URL is signed here.
 
-use bbb_core::join::{join, JoinTrace};
+use bbb_core::join::{prepare, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::{AppError, ErrorCode};
 use worker::{Date, Env, Method, Request, Response};
 
+use crate::coordinator::client;
+use crate::coordinator::protocol::{GrantReply, JoinCall};
 use crate::respond;
 use crate::transport::FetchTransport;
 
@@ -12,19 +16,33 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
     let is_post = req.method() == Method::Post;
     let token = if is_post { form_token(&mut req).await? } else { query_token(&req)? };
     let config = crate::env_source::load(env)?;
-    let bbb = config.bbb_client(FetchTransport::default());
-    let mut trace = JoinTrace::default();
-    let now = (Date::now().as_millis() / 1000) as i64;
-    let result = join(&config, &bbb, &token, now, &crate::random::nonce(), &mut trace).await;
+    let now = now_seconds();
+    let join = prepare(&config, &token, now)?;
+    log.meeting = Some(join.participant.meeting.as_str().to_owned());
+    log.role = Some(join.participant.role.name());
 
-    log.meeting = trace.meeting.map(|m| m.as_str().to_owned());
-    log.role = trace.role.map(|r| r.name());
-    log.bbb_calls = bbb.transport().calls();
-    log.upstream_ms = bbb.transport().upstream_ms();
-    let redirect = result?;
-    log.note = Some(if redirect.created { "created" } else { "already_running" });
+    let call = JoinCall { jti: join.jti.clone(), jti_until: join.jti_until, spec: join.spec.clone() };
+    let grant = client::join(env, &join.participant.meeting, &call).await?;
+    record(log, &grant);
+    let bbb = config.bbb_client(FetchTransport::default());
+    let location = signed_join(&config, &bbb, &join.participant, grant.create_time, now, false);
     // POST answers 303 so the browser follows with GET (CONTRACT §4).
-    respond::redirect(redirect.location.expose(), if is_post { 303 } else { 302 }).map_err(internal)
+    respond::redirect(location.expose(), if is_post { 303 } else { 302 }).map_err(internal)
+}
+
+/// What the coordinator did, for the log line.
+pub fn record(log: &mut RequestLog, grant: &GrantReply) {
+    log.bbb_calls = grant.bbb_calls;
+    log.upstream_ms = grant.upstream_ms;
+    log.note = Some(if grant.created { "created" } else { "running" });
+    if !grant.drift.is_empty() {
+        // BBB ignores create parameters for a running meeting; the running instance wins.
+        log.drift = Some(grant.drift.join(","));
+    }
+}
+
+pub fn now_seconds() -> i64 {
+    (Date::now().as_millis() / 1000) as i64
 }
 
 fn query_token(req: &Request) -> Result<String, AppError> {

@@ -70,15 +70,26 @@ test("an expired link shows a readable error page", async () => {
   await page.close();
 });
 
-test("when BBB refuses the join, the browser lands on /join/error with the reason", async () => {
+test("a meeting ended behind the worker's back: the browser still lands in a fresh meeting", async () => {
   const page = await browser.newPage();
-  // Take the signed URL without following it, end the meeting, then let the browser follow.
-  const signed = await fetch(link({ meeting: "ending-room", name: "Someone" }), { redirect: "manual" });
+  const first = await fetch(link({ meeting: "ending-room", name: "First" }), { redirect: "manual" });
+  await fetch(first.headers.get("location"));
   await sim.endMeeting("ending-room");
-  await page.goto(signed.headers.get("location"));
-  assert.match(page.url(), new RegExp(`^${worker.origin}/join/error\\?errors=`));
+  // The coordinator still believes the old instance runs; BBB refuses, the worker recovers.
+  await page.goto(link({ meeting: "ending-room", name: "Someone" }));
+  assert.match(page.url(), /\/client\/BigBlueButton\.html\?sessionToken=/);
+  assert.equal(await page.textContent('[data-testid="full-name"]'), "Someone");
+  assert.equal(await page.textContent('[data-testid="status"]'), "in the meeting");
+  await page.close();
+});
+
+test("when BBB refuses the join for good, the browser lands on /join/error with the reason", async () => {
+  const page = await browser.newPage();
+  await fetch(link({ meeting: "full-room", name: "First", create: { maxParticipants: 1 } })).then((r) => r.text());
+  await page.goto(link({ meeting: "full-room", name: "Second" }));
+  assert.match(page.url(), new RegExp(`^${worker.origin}/join/error/[^?]+\\?errors=`));
   assert.equal(await page.textContent("h1"), "Could not join the meeting");
-  assert.match(await page.textContent("main"), /This meeting has been ended\./);
+  assert.match(await page.textContent("main"), /The meeting is full\./);
   await page.screenshot({ path: join(ARTIFACTS, "join-error.png") });
   await page.close();
 });

@@ -29,6 +29,33 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 20] = [
+        Self::TokenMissing,
+        Self::TokenInvalid,
+        Self::AlgorithmNotAllowed,
+        Self::TokenExpired,
+        Self::TokenNotYetValid,
+        Self::TokenTooLongLived,
+        Self::IssuerMismatch,
+        Self::AudienceMismatch,
+        Self::TokenReplayed,
+        Self::ClaimInvalid,
+        Self::CreateParamNotAllowed,
+        Self::ScopeMissing,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::ConfigMissing,
+        Self::BbbFailed,
+        Self::BbbBadResponse,
+        Self::BbbUnreachable,
+        Self::BbbTimeout,
+        Self::Internal,
+    ];
+
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TokenMissing => "token_missing",
@@ -93,6 +120,18 @@ impl AppError {
 
     pub fn status(&self) -> u16 {
         self.code.status()
+    }
+
+    /// Reads back what [`AppError::to_json`] wrote (across the worker/coordinator boundary).
+    pub fn from_json(body: &str) -> Option<AppError> {
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            error: String,
+            message: String,
+            bbb: Option<BbbMessage>,
+        }
+        let wire: Wire = serde_json::from_str(body).ok()?;
+        Some(AppError { code: ErrorCode::from_name(&wire.error)?, message: wire.message, bbb: wire.bbb })
     }
 
     /// `{"error": code, "message": text, "bbb": {"messageKey", "message"}}` (CONTRACT §5).
@@ -167,6 +206,17 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&error.to_json()).unwrap();
         assert_eq!(body["error"], "bbb_failed");
         assert_eq!(body["bbb"]["messageKey"], "maxParticipantsReached");
+    }
+
+    #[test]
+    fn json_round_trips_every_code() {
+        for code in ErrorCode::ALL {
+            let mut error = AppError::new(code, "text");
+            assert_eq!(AppError::from_json(&error.to_json()), Some(error.clone()));
+            error.bbb = Some(BbbMessage { key: "k".into(), message: "m".into() });
+            assert_eq!(AppError::from_json(&error.to_json()), Some(error));
+        }
+        assert_eq!(AppError::from_json(r#"{"error":"nope","message":""}"#), None);
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct RequestLog {
     pub upstream_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
+    /// Create parameters a token asked for that differ from the running instance's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<String>,
 }
 
 impl RequestLog {

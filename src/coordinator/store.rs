@@ -1,0 +1,65 @@
+//! Coordinator storage on Durable Object storage: the instance under `instance`, each spent
+//! `jti` under `jti:<jti>` until its window ends. An alarm forgets expired `jti`s, so storage
+//! stays bounded by the joins of the last token lifetime.
+
+use bbb_core::coordinator::{CoordinatorStore, Instance, StoreError};
+use worker::js_sys::Map;
+use worker::{ListOptions, Storage};
+
+const INSTANCE: &str = "instance";
+const JTI_PREFIX: &str = "jti:";
+
+pub struct DoStore {
+    pub storage: Storage,
+}
+
+impl CoordinatorStore for DoStore {
+    async fn load_instance(&self) -> Result<Option<Instance>, StoreError> {
+        self.storage.get::<Instance>(INSTANCE).await.map_err(|_| StoreError)
+    }
+
+    async fn save_instance(&self, instance: &Instance) -> Result<(), StoreError> {
+        self.storage.put(INSTANCE, instance).await.map_err(|_| StoreError)
+    }
+
+    async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
+        let until = self.storage.get::<i64>(&format!("{JTI_PREFIX}{jti}")).await.map_err(|_| StoreError)?;
+        Ok(until.is_some_and(|until| until >= now))
+    }
+
+    async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
+        self.storage.put(&format!("{JTI_PREFIX}{jti}"), until).await.map_err(|_| StoreError)?;
+        if self.storage.get_alarm().await.map_err(|_| StoreError)?.is_none() {
+            self.storage.set_alarm(alarm_time(until)).await.map_err(|_| StoreError)?;
+        }
+        Ok(())
+    }
+}
+
+impl DoStore {
+    /// Deletes the `jti`s whose window ended by `now`; returns when the next one ends.
+    pub async fn forget_expired_jtis(&self, now: i64) -> worker::Result<Option<i64>> {
+        let entries: Map = self.storage.list_with_options(ListOptions::new().prefix(JTI_PREFIX)).await?;
+        let mut expired = Vec::new();
+        let mut next: Option<i64> = None;
+        entries.for_each(&mut |value, key| {
+            let until = value.as_f64().unwrap_or(0.0) as i64;
+            if until < now {
+                if let Some(key) = key.as_string() {
+                    expired.push(key);
+                }
+            } else {
+                next = Some(next.map_or(until, |n| n.min(until)));
+            }
+        });
+        if !expired.is_empty() {
+            self.storage.delete_multiple(expired).await?;
+        }
+        Ok(next)
+    }
+}
+
+/// Milliseconds since the epoch, one second after `until` (seconds).
+pub fn alarm_time(until: i64) -> worker::ScheduledTime {
+    worker::ScheduledTime::new(worker::js_sys::Date::new(&((until + 1) as f64 * 1000.0).into()))
+}
