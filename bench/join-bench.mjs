@@ -1,6 +1,7 @@
-// Join benchmark: prints the gzipped wasm size, join requests/second through local workerd for a
-// new and for an existing meeting, a redirect-only worker served the same way (the ratio's floor),
-// and BBB calls per join counted in the simulator's request log. Figures only, no assertions.
+// Join benchmark: prints the gzipped wasm size; class-start bursts (N joins at once to a new
+// meeting: creates per burst, redirect latency); join requests/second through local workerd for a
+// new and for a running meeting beside a redirect-only worker served the same way (the ratio's
+// floor); and BBB calls per join counted in the simulator's request log. Figures only.
 import { execFileSync } from "node:child_process";
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -14,6 +15,8 @@ import { joinClaims, sign } from "../tests/support/jwt.mjs";
 const DURATION = process.env.BENCH_SECONDS ?? "10";
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? "16";
 const THREADS = "2";
+const BURSTS = Number(process.env.BENCH_BURSTS ?? 5);
+const BURST_SIZE = Number(process.env.BENCH_BURST_SIZE ?? 200);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 40000);
 const BBB_SECRET = randomBytes(16).toString("hex");
 const JWT_SECRET = randomBytes(16).toString("hex");
@@ -27,6 +30,34 @@ function writePaths(name, make) {
   const file = join(tmpdir(), `bbb-edge-bench-${name}.txt`);
   writeFileSync(file, Array.from({ length: TOKENS }, (_, i) => make(i)).join("\n") + "\n");
   return file;
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** BURST_SIZE joins at once to a new meeting, BURSTS times: creates per burst and latencies. */
+async function bursts(origin, token, run) {
+  const creates = [];
+  const latencies = [];
+  let failures = 0;
+  for (let b = 0; b < BURSTS; b++) {
+    const meeting = `burst-${run}-${b}`;
+    const paths = Array.from({ length: BURST_SIZE }, (_, i) => `/join?token=${token(meeting, i)}`);
+    await Promise.all(
+      paths.map(async (path) => {
+        const started = performance.now();
+        const response = await fetch(`${origin}${path}`, { redirect: "manual" });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - started);
+        if (response.status !== 302) failures++;
+      }),
+    );
+    const log = await sim.requests("create");
+    creates.push(log.filter((r) => r.params.some(([k, v]) => k === "meetingID" && v === meeting)).length);
+  }
+  latencies.sort((a, b) => a - b);
+  return { creates_per_burst: creates, failures, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
 }
 
 function wrk(origin, pathsFile) {
@@ -56,6 +87,7 @@ const settings = { BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", 
 const worker = await startWorker(settings);
 const baseline = await startWorker({}, { config: join(ROOT, "bench/baseline/wrangler.toml") });
 const baselineLogging = await startWorker({}, { config: join(ROOT, "bench/baseline-logging/wrangler.toml") });
+const baselineDo = await startWorker({}, { config: join(ROOT, "bench/baseline-do/wrangler.toml") });
 const token = (meeting, i) => sign(joinClaims({ issuer: "lms", audience: "edge", meeting, name: `User ${i}`, lifetime: 3600 }), JWT_SECRET);
 
 try {
@@ -67,9 +99,12 @@ try {
 
   const forged = writePaths("forged", (i) => `/join?token=${sign(joinClaims({ issuer: "lms", audience: "edge", meeting: "x-forged", name: `F ${i}` }), "not-the-key")}`);
 
+  const burst = await bursts(worker.origin, token, run);
+
   await fetch(`${baseline.origin}/`, { redirect: "manual" });
   const floor = wrk(baseline.origin, newPaths);
   const floorLogging = wrk(baselineLogging.origin, newPaths);
+  const floorDo = wrk(baselineDo.origin, newPaths);
   const refused = wrk(worker.origin, forged);
   await sim.reset();
   const fresh = wrk(worker.origin, newPaths);
@@ -82,11 +117,18 @@ try {
   const results = {
     wasm_bytes: size.raw,
     wasm_gzip_bytes: size.gzip,
+    burst: { size: BURST_SIZE, ...burst },
     baseline_redirect: floor,
     baseline_redirect_with_log_line: { ...floorLogging, ratio_to_baseline: floorLogging.rps / floor.rps },
+    baseline_redirect_with_do_hop: { ...floorDo, ratio_to_baseline: floorDo.rps / floor.rps },
     refused_token: { ...refused, ratio_to_baseline: refused.rps / floor.rps },
     join_new_meeting: { ...fresh, bbb_calls_per_join: perJoin(createsFresh, fresh), ratio_to_baseline: fresh.rps / floor.rps },
-    join_existing_meeting: { ...running, bbb_calls_per_join: perJoin(createsRunning, running), ratio_to_baseline: running.rps / floor.rps },
+    join_existing_meeting: {
+      ...running,
+      bbb_calls_per_join: perJoin(createsRunning, running),
+      ratio_to_baseline: running.rps / floor.rps,
+      ratio_to_do_hop_floor: running.rps / floorDo.rps,
+    },
     settings: { seconds: Number(DURATION), connections: Number(CONNECTIONS), threads: Number(THREADS) },
   };
   const row = (label, r) =>
@@ -96,16 +138,22 @@ try {
     (r.non2xx3xx ? `   NON-REDIRECTS ${r.non2xx3xx}` : "");
   console.log(`\nbbb-edge join benchmark (wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s, local workerd via wrangler dev, 2 cores shared)`);
   console.log(`wasm: ${size.raw} bytes raw, ${size.gzip} bytes gzip -9`);
+  console.log(
+    `burst of ${BURST_SIZE} first joins x${BURSTS}: creates per burst ${burst.creates_per_burst.join(",")}` +
+      `   p50 ${burst.p50_ms.toFixed(1)} ms   p99 ${burst.p99_ms.toFixed(1)} ms   non-302 ${burst.failures}`,
+  );
   console.log(row("redirect-only baseline", floor));
   console.log(row("  same + 1 log line", results.baseline_redirect_with_log_line));
+  console.log(row("  same + 1 DO hop (jti)", results.baseline_redirect_with_do_hop));
   console.log(row("refused token (no BBB)", results.refused_token).replace(/   NON-REDIRECTS \d+/, "   (401s, as intended)"));
   console.log(row("join, new meeting", results.join_new_meeting));
-  console.log(row("join, running meeting", results.join_existing_meeting));
+  console.log(row("join, running meeting", results.join_existing_meeting) + `   vs DO-hop floor ${results.join_existing_meeting.ratio_to_do_hop_floor.toFixed(2)}`);
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/join.json"), JSON.stringify(results, null, 2));
 } finally {
   worker.stop();
   baseline.stop();
   baselineLogging.stop();
+  baselineDo.stop();
   sim.stop();
 }

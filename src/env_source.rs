@@ -1,6 +1,9 @@
 //! Settings from the worker's bindings: `[vars]` through `env.var`, secrets through `env.secret`.
 
-use bbb_core::ConfigSource;
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use bbb_core::{AppError, Config, ConfigSource};
 use worker::Env;
 
 pub struct EnvSource<'a>(pub &'a Env);
@@ -15,7 +18,17 @@ impl ConfigSource for EnvSource<'_> {
     }
 }
 
+thread_local! {
+    /// Bindings are fixed for the life of an isolate (a new version gets new isolates), so the
+    /// parsed settings are kept. A failed parse is not kept: it is answered on every request.
+    static CONFIG: OnceCell<Rc<Config>> = const { OnceCell::new() };
+}
+
 /// Loads the settings, or the contract's `config_missing` error naming what is wrong.
-pub fn load(env: &Env) -> Result<bbb_core::Config, bbb_core::AppError> {
-    bbb_core::Config::load(&EnvSource(env)).map_err(|error| bbb_core::AppError::from(&error))
+pub fn load(env: &Env) -> Result<Rc<Config>, AppError> {
+    if let Some(config) = CONFIG.with(|cell| cell.get().cloned()) {
+        return Ok(config);
+    }
+    let config = Rc::new(Config::load(&EnvSource(env)).map_err(|error| AppError::from(&error))?);
+    Ok(CONFIG.with(|cell| cell.get_or_init(|| config).clone()))
 }

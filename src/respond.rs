@@ -14,7 +14,7 @@ pub fn wants_html(req: &Request) -> bool {
 
 pub fn error(error: &AppError, html: bool, env: &Env) -> Result<Response> {
     if html {
-        let back = crate::env_source::load(env).ok().and_then(|config| config.logout_url);
+        let back = crate::env_source::load(env).ok().and_then(|config| config.logout_url.clone());
         self::html(&page::error_page(error, back.as_deref()), error.status())
     } else {
         json(&error.to_json(), error.status())

@@ -1,7 +1,8 @@
 //! The Durable Object: one per meeting id. It keeps the coordinator's memory between requests,
 //! loads the settings once, and maps its internal routes onto `bbb_core::coordinator`.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
+use std::rc::Rc;
 
 use bbb_core::coordinator::{Coordinator, CoordinatorMemory, CreateSpec, Grant};
 use bbb_core::create_options::CreateOptions;
@@ -12,18 +13,26 @@ use super::protocol::{GrantReply, JoinCall, RecoverCall};
 use super::store::{alarm_time, DoStore};
 use crate::transport::FetchTransport;
 
-#[durable_object]
+#[durable_object(alarm)] // fetch and alarm only: no websocket glue in the wasm
 pub struct MeetingCoordinator {
     state: State,
     env: Env,
     memory: CoordinatorMemory,
     /// Settings are fixed for the life of this object; parsed on first use.
-    config: OnceCell<Config>,
+    config: OnceCell<Rc<Config>>,
+    /// Whether the `jti` clean-up alarm is known to be set (saves a storage read per join).
+    alarm_pending: Cell<bool>,
 }
 
 impl DurableObject for MeetingCoordinator {
     fn new(state: State, env: Env) -> Self {
-        MeetingCoordinator { state, env, memory: CoordinatorMemory::default(), config: OnceCell::new() }
+        MeetingCoordinator {
+            state,
+            env,
+            memory: CoordinatorMemory::default(),
+            config: OnceCell::new(),
+            alarm_pending: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -32,13 +41,13 @@ impl DurableObject for MeetingCoordinator {
             Err(error) => return reply_error(&error),
         };
         let bbb = config.bbb_client(FetchTransport::default());
-        let store = DoStore { storage: self.state.storage() };
+        let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
         let coordinator = Coordinator { memory: &self.memory, store: &store, config, bbb: &bbb };
         let now = (Date::now().as_millis() / 1000) as i64;
         let outcome = match req.path().as_str() {
             "/join" => {
                 let call: JoinCall = req.json().await?;
-                coordinator.join(&call.jti, call.jti_until, &call.spec, now, crate::random::nonce).await
+                coordinator.join(&call.jti, &call.spec, now, crate::random::nonce).await
             }
             "/recover" => {
                 let call: RecoverCall = req.json().await?;
@@ -64,10 +73,12 @@ impl DurableObject for MeetingCoordinator {
 
     /// Forgets expired `jti`s and comes back when the next one expires.
     async fn alarm(&self) -> Result<Response> {
-        let store = DoStore { storage: self.state.storage() };
+        self.alarm_pending.set(false);
+        let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
         let now = (Date::now().as_millis() / 1000) as i64;
         if let Some(next) = store.forget_expired_jtis(now).await? {
             self.state.storage().set_alarm(alarm_time(next)).await?;
+            self.alarm_pending.set(true);
         }
         Response::ok("")
     }

@@ -1,14 +1,13 @@
 //! What the worker and the meeting's Durable Object say to each other (JSON over the stub).
 
-use bbb_core::coordinator::CreateSpec;
+use bbb_core::coordinator::{CreateSpec, Jti};
 use bbb_core::{CreateTime, MeetingId};
 use serde::{Deserialize, Serialize};
 
 /// `POST /join`: spend `jti` and make sure the meeting runs.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct JoinCall {
-    pub jti: String,
-    pub jti_until: i64,
+    pub jti: Jti,
     pub spec: CreateSpec,
 }
 

@@ -21,7 +21,7 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
     log.meeting = Some(join.participant.meeting.as_str().to_owned());
     log.role = Some(join.participant.role.name());
 
-    let call = JoinCall { jti: join.jti.clone(), jti_until: join.jti_until, spec: join.spec.clone() };
+    let call = JoinCall { jti: join.jti.clone(), spec: join.spec.clone() };
     let grant = client::join(env, &join.participant.meeting, &call).await?;
     record(log, &grant);
     let bbb = config.bbb_client(FetchTransport::default());

@@ -39,7 +39,7 @@ pub async fn handle(
         bbb: errors.first().cloned(),
     };
     let response = if respond::wants_html(req) {
-        let back = config.and_then(|config| config.logout_url);
+        let back = config.and_then(|config| config.logout_url.clone());
         respond::html(&page::join_error_page(&errors, back.as_deref()), error.status())
     } else {
         respond::json(&error.to_json(), error.status())

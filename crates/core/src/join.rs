@@ -6,7 +6,7 @@
 use crate::bbb::{BbbClient, CreateMeeting, JoinMeeting, SignedUrl, Transport};
 use crate::callback::meeting_ended_token;
 use crate::config::Config;
-use crate::coordinator::CreateSpec;
+use crate::coordinator::{CreateSpec, Jti};
 use crate::error::AppError;
 use crate::ids::CreateTime;
 use crate::role;
@@ -17,9 +17,7 @@ use crate::token::JoinClaims;
 #[derive(Debug, Clone)]
 pub struct PreparedJoin {
     pub participant: Participant,
-    pub jti: String,
-    /// Until when the `jti` must be remembered: `exp` plus the leeway.
-    pub jti_until: i64,
+    pub jti: Jti,
     pub spec: CreateSpec,
 }
 
@@ -29,8 +27,11 @@ pub fn prepare(config: &Config, token: &str, now: i64) -> Result<PreparedJoin, A
     let claims = JoinClaims::parse(&verified.claims)?;
     let role = role::decide(claims.role, &claims.roles, &config.moderator_roles);
     Ok(PreparedJoin {
-        jti_until: verified.expires_at.saturating_add(config.tokens.leeway_seconds as i64),
-        jti: claims.jti,
+        jti: Jti {
+            id: claims.jti,
+            issued_at: verified.issued_at,
+            until: verified.expires_at.saturating_add(config.tokens.leeway_seconds as i64),
+        },
         spec: CreateSpec { meeting: claims.meeting.clone(), name: claims.meeting_name, options: claims.create },
         participant: Participant {
             meeting: claims.meeting,

@@ -82,8 +82,7 @@ fn run(token: &str, replies: Vec<Result<HttpReply, TransportError>>) -> (Outcome
     let mut role = None;
     let location = prepare(&config, token, NOW).and_then(|join| {
         role = Some(join.participant.role);
-        let grant =
-            futures_executor::block_on(coordinator.join(&join.jti, join.jti_until, &join.spec, NOW, || "00ff".into()))?;
+        let grant = futures_executor::block_on(coordinator.join(&join.jti, &join.spec, NOW, || "00ff".into()))?;
         Ok(signed_join(&config, &bbb, &join.participant, grant.instance.create_time, NOW, false))
     });
     (Outcome { location, role }, bbb.into_transport())

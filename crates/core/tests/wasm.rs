@@ -137,20 +137,25 @@ async fn the_join_flow_runs_in_wasm() {
     let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
     let join = prepare(&config, &hs256(&claims, "k"), NOW).unwrap();
     assert_eq!(join.participant.role, Role::Moderator);
-    let grant = coordinator.join(&join.jti, join.jti_until, &join.spec, NOW, || "abcd".into()).await.unwrap();
+    let grant = coordinator.join(&join.jti, &join.spec, NOW, || "abcd".into()).await.unwrap();
     let location = signed_join(&config, &bbb, &join.participant, grant.instance.create_time, NOW, false);
     let (call, raw) = call_and_query(location.expose());
     assert!(bbb_web_accepts(&call, &raw, "bbb-secret"));
     assert_eq!(param(&raw, "createTime").unwrap(), "1700000000001");
     // Hot path in wasm too: the same meeting again makes no BBB call (none is scripted).
     let again = prepare(&config, &hs256(&claims.replace("\"jti\":\"j\"", "\"jti\":\"j2\""), "k"), NOW).unwrap();
-    assert!(!coordinator.join(&again.jti, again.jti_until, &again.spec, NOW, || "x".into()).await.unwrap().created);
-    let replay = coordinator.join(&join.jti, join.jti_until, &join.spec, NOW, || "x".into()).await.unwrap_err();
+    assert!(!coordinator.join(&again.jti, &again.spec, NOW, || "x".into()).await.unwrap().created);
+    let replay = coordinator.join(&join.jti, &join.spec, NOW, || "x".into()).await.unwrap_err();
     assert_eq!(replay.code, ErrorCode::TokenReplayed);
 
     let bbb = config.bbb_client(ScriptedTransport::new(vec![Err(bbb_core::bbb::TransportError::Timeout)]));
     let (store, memory) = (MemStore::default(), CoordinatorMemory::default());
     let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
-    let error = coordinator.join("j3", NOW + 60, &join.spec, NOW, || "x".into()).await.unwrap_err();
+    let error = coordinator
+        .join(&bbb_core::coordinator::Jti { id: "j3".into(), issued_at: NOW, until: NOW + 60 }, &join.spec, NOW, || {
+            "x".into()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(error.code, ErrorCode::BbbTimeout);
 }

@@ -9,7 +9,7 @@
 mod instance;
 mod replay;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use futures_channel::oneshot;
 
@@ -52,6 +52,17 @@ pub struct CoordinatorMemory {
     /// `Some` while a create is in flight: the joiners waiting for its result.
     inflight: RefCell<Option<Vec<oneshot::Sender<Shared>>>>,
     pub jtis: JtiMemory,
+    /// When this memory began (seconds): a token issued later was never seen by an earlier one.
+    born_at: Cell<Option<i64>>,
+}
+
+/// A join token's `jti` with the times that bound its use.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Jti {
+    pub id: String,
+    pub issued_at: i64,
+    /// Until when it must be remembered: `exp` plus the leeway.
+    pub until: i64,
 }
 
 /// A join the coordinator admitted.
@@ -78,21 +89,26 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
     /// failed (BBB down) can retry with the same link.
     pub async fn join(
         &self,
-        jti: &str,
-        jti_until: i64,
+        jti: &Jti,
         spec: &CreateSpec,
         now: i64,
         nonce: impl FnOnce() -> String,
     ) -> Result<Grant, AppError> {
+        let born_at = self.memory.born_at.get().unwrap_or(now);
+        self.memory.born_at.set(Some(born_at));
         let reservation =
-            self.memory.jtis.reserve(jti, jti_until, now).map_err(|_| AppError::from(TokenError::Replayed))?;
-        if self.store.jti_used(jti, now).await? {
-            // Used before this object's memory began (it was evicted); keep it reserved.
+            self.memory.jtis.reserve(&jti.id, jti.until, now).map_err(|_| AppError::from(TokenError::Replayed))?;
+        // Only a token that may have been used before this memory began needs the store's word:
+        // one issued (less the leeway) after that cannot have been.
+        let leeway = self.config.tokens.leeway_seconds as i64;
+        let maybe_seen_before = jti.issued_at.saturating_sub(leeway) <= born_at;
+        if maybe_seen_before && self.store.jti_used(&jti.id, now).await? {
+            // Used by an earlier incarnation of this coordinator; keep it reserved.
             reservation.keep();
             return Err(TokenError::Replayed.into());
         }
         let grant = self.ensure(spec, now, nonce).await?;
-        self.store.remember_jti(jti, jti_until).await?;
+        self.store.remember_jti(&jti.id, jti.until).await?;
         reservation.keep();
         Ok(grant)
     }

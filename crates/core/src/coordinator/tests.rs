@@ -76,6 +76,7 @@ impl Transport for Handle {
 struct MemStore {
     instance: RefCell<Option<Instance>>,
     jtis: RefCell<HashMap<String, i64>>,
+    jti_reads: Cell<u32>,
 }
 
 impl CoordinatorStore for MemStore {
@@ -87,6 +88,7 @@ impl CoordinatorStore for MemStore {
         Ok(())
     }
     async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
+        self.jti_reads.set(self.jti_reads.get() + 1);
         Ok(self.jtis.borrow().get(jti).is_some_and(|&until| until >= now))
     }
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
@@ -130,6 +132,11 @@ fn spec(name: &str, record: bool) -> CreateSpec {
     }
 }
 
+/// A token issued ten seconds before `NOW`, remembered until `NOW + 60`.
+fn jti(id: &str) -> Jti {
+    Jti { id: id.to_owned(), issued_at: NOW - 10, until: NOW + 60 }
+}
+
 fn nonce() -> String {
     "n0nce".to_owned()
 }
@@ -143,7 +150,7 @@ fn two_hundred_concurrent_first_joins_make_one_create() {
     let joins = (0..200).map(|i| {
         let spec = spec.clone();
         let coordinator = &coordinator;
-        async move { coordinator.join(&format!("jti-{i}"), NOW + 60, &spec, NOW, nonce).await }
+        async move { coordinator.join(&jti(&format!("jti-{i}")), &spec, NOW, nonce).await }
     });
     let (results, ()) = block_on(futures_util::future::join(join_all(joins), async move { open.send(()).unwrap() }));
     assert_eq!(world.fake.calls.get(), 1, "exactly one create");
@@ -159,11 +166,11 @@ fn two_hundred_concurrent_first_joins_make_one_create() {
 fn a_running_meeting_is_joined_without_any_bbb_call() {
     let world = World::new();
     let coordinator = world.coordinator();
-    let first = block_on(coordinator.join("first", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+    let first = block_on(coordinator.join(&jti("first"), &spec("Course", true), NOW, nonce)).unwrap();
     assert!(first.created);
     let calls = world.fake.calls.get();
     for i in 0..100 {
-        let grant = block_on(coordinator.join(&format!("j{i}"), NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+        let grant = block_on(coordinator.join(&jti(&format!("j{i}")), &spec("Course", true), NOW, nonce)).unwrap();
         assert_eq!(grant.instance.create_time, first.instance.create_time);
         assert!(!grant.created && grant.drift.is_empty());
     }
@@ -174,10 +181,10 @@ fn a_running_meeting_is_joined_without_any_bbb_call() {
 fn a_jti_works_once() {
     let world = World::new();
     let coordinator = world.coordinator();
-    assert!(block_on(coordinator.join("same", NOW + 60, &spec("Course", true), NOW, nonce)).is_ok());
-    let again = block_on(coordinator.join("same", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap_err();
+    assert!(block_on(coordinator.join(&jti("same"), &spec("Course", true), NOW, nonce)).is_ok());
+    let again = block_on(coordinator.join(&jti("same"), &spec("Course", true), NOW, nonce)).unwrap_err();
     assert_eq!(again.code, ErrorCode::TokenReplayed);
-    assert!(block_on(coordinator.join("other", NOW + 60, &spec("Course", true), NOW, nonce)).is_ok());
+    assert!(block_on(coordinator.join(&jti("other"), &spec("Course", true), NOW, nonce)).is_ok());
 }
 
 #[test]
@@ -187,8 +194,8 @@ fn the_same_jti_twice_at_once_passes_once() {
     let coordinator = world.coordinator();
     let spec = spec("Course", true);
     let (a, b, ()) = block_on(futures_util::future::join3(
-        coordinator.join("dup", NOW + 60, &spec, NOW, nonce),
-        coordinator.join("dup", NOW + 60, &spec, NOW, nonce),
+        coordinator.join(&jti("dup"), &spec, NOW, nonce),
+        coordinator.join(&jti("dup"), &spec, NOW, nonce),
         async move { open.send(()).unwrap() },
     ));
     assert!(a.is_ok());
@@ -198,19 +205,19 @@ fn the_same_jti_twice_at_once_passes_once() {
 #[test]
 fn replay_is_caught_by_the_store_after_the_memory_is_gone() {
     let mut world = World::new();
-    block_on(world.coordinator().join("j1", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+    block_on(world.coordinator().join(&jti("j1"), &spec("Course", true), NOW, nonce)).unwrap();
     world.memory = CoordinatorMemory::default(); // the Durable Object was evicted
     let calls = world.fake.calls.get();
     let coordinator = world.coordinator();
     assert_eq!(
-        block_on(coordinator.join("j1", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap_err().code,
+        block_on(coordinator.join(&jti("j1"), &spec("Course", true), NOW, nonce)).unwrap_err().code,
         ErrorCode::TokenReplayed
     );
     // The stored instance still serves the hot path.
-    assert!(!block_on(coordinator.join("j2", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap().created);
+    assert!(!block_on(coordinator.join(&jti("j2"), &spec("Course", true), NOW, nonce)).unwrap().created);
     assert_eq!(world.fake.calls.get(), calls);
     // Expired entries are not replays.
-    assert!(block_on(coordinator.join("j1", NOW + 60, &spec("Course", true), NOW + 61, nonce)).is_ok());
+    assert!(block_on(coordinator.join(&jti("j1"), &spec("Course", true), NOW + 61, nonce)).is_ok());
 }
 
 #[test]
@@ -224,15 +231,15 @@ fn a_failed_create_is_shared_by_its_waiters_but_not_cached() {
     let coordinator = world.coordinator();
     let spec = spec("Course", true);
     let (a, b, ()) = block_on(futures_util::future::join3(
-        coordinator.join("a", NOW + 60, &spec, NOW, nonce),
-        coordinator.join("b", NOW + 60, &spec, NOW, nonce),
+        coordinator.join(&jti("a"), &spec, NOW, nonce),
+        coordinator.join(&jti("b"), &spec, NOW, nonce),
         async move { open.send(()).unwrap() },
     ));
     assert_eq!(a.unwrap_err().bbb.unwrap().key, "maxConcurrent");
     assert_eq!(b.unwrap_err().bbb.unwrap().key, "maxConcurrent");
     assert_eq!(world.fake.calls.get(), 1);
     // The next joiner retries, and a failed join's jti was not spent.
-    let retry = block_on(coordinator.join("a", NOW + 60, &spec, NOW, nonce)).unwrap();
+    let retry = block_on(coordinator.join(&jti("a"), &spec, NOW, nonce)).unwrap();
     assert!(retry.created);
     assert_eq!(world.fake.calls.get(), 2);
     world.fake.failures.borrow_mut().push_back(Err(TransportError::Timeout));
@@ -243,8 +250,8 @@ fn a_failed_create_is_shared_by_its_waiters_but_not_cached() {
 fn later_tokens_do_not_change_a_running_instance() {
     let world = World::new();
     let coordinator = world.coordinator();
-    block_on(coordinator.join("a", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
-    let grant = block_on(coordinator.join("b", NOW + 60, &spec("Other name", false), NOW, nonce)).unwrap();
+    block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    let grant = block_on(coordinator.join(&jti("b"), &spec("Other name", false), NOW, nonce)).unwrap();
     assert_eq!(grant.drift, vec!["name", "record"]);
     let state = block_on(coordinator.current()).unwrap().unwrap();
     assert_eq!(state.name, "Course");
@@ -256,7 +263,7 @@ fn later_tokens_do_not_change_a_running_instance() {
 fn recover_drops_only_the_stale_instance() {
     let world = World::new();
     let coordinator = world.coordinator();
-    let first = block_on(coordinator.join("a", NOW + 60, &spec("Course", true), NOW, nonce)).unwrap();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     // Someone reports an instance that is not the current one: nothing is dropped.
     let other = block_on(coordinator.recover(crate::ids::CreateTime(1), &spec("Course", true), NOW, nonce)).unwrap();
     assert_eq!(other.instance.create_time, first.instance.create_time);
@@ -277,8 +284,9 @@ fn waiters_are_released_when_the_creating_request_goes_away() {
     let _open = world.hold_next_create();
     let coordinator = world.coordinator();
     let spec = spec("Course", true);
-    let mut creator = Box::pin(coordinator.join("a", NOW + 60, &spec, NOW, nonce));
-    let mut waiter = Box::pin(coordinator.join("b", NOW + 60, &spec, NOW, nonce));
+    let (a, b) = (jti("a"), jti("b"));
+    let mut creator = Box::pin(coordinator.join(&a, &spec, NOW, nonce));
+    let mut waiter = Box::pin(coordinator.join(&b, &spec, NOW, nonce));
     let waker = futures_util::task::noop_waker();
     let mut cx = std::task::Context::from_waker(&waker);
     assert!(creator.as_mut().poll(&mut cx).is_pending());
@@ -289,5 +297,25 @@ fn waiters_are_released_when_the_creating_request_goes_away() {
         other => panic!("the waiter must be released, got {other:?}"),
     }
     // Nothing is left in flight: the next join creates.
-    assert!(block_on(coordinator.join("c", NOW + 60, &spec, NOW, nonce)).unwrap().created);
+    assert!(block_on(coordinator.join(&jti("c"), &spec, NOW, nonce)).unwrap().created);
+}
+
+#[test]
+fn the_store_is_asked_only_about_tokens_an_earlier_memory_could_have_seen() {
+    let mut world = World::new();
+    block_on(world.coordinator().join(&jti("old"), &spec("Course", true), NOW, nonce)).unwrap();
+    world.memory = CoordinatorMemory::default(); // evicted; the new memory begins at NOW + 100
+    let later = NOW + 100;
+    let reads = world.store.jti_reads.get();
+    let coordinator = world.coordinator();
+    // Issued before the new memory began (within the leeway): the store must be asked.
+    let early = Jti { id: "early".into(), issued_at: later - 20, until: later + 60 };
+    block_on(coordinator.join(&early, &spec("Course", true), later, nonce)).unwrap();
+    assert_eq!(world.store.jti_reads.get(), reads + 1);
+    // Issued after it began, beyond the leeway: memory alone decides, and still catches replays.
+    let fresh = Jti { id: "fresh".into(), issued_at: later + 31, until: later + 90 };
+    block_on(coordinator.join(&fresh, &spec("Course", true), later + 31, nonce)).unwrap();
+    assert_eq!(world.store.jti_reads.get(), reads + 1);
+    let replay = block_on(coordinator.join(&fresh, &spec("Course", true), later + 32, nonce)).unwrap_err();
+    assert_eq!(replay.code, ErrorCode::TokenReplayed);
 }
