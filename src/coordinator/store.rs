@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use bbb_core::coordinator::{CoordinatorStore, Instance, StoreError};
+use bbb_core::coordinator::{sweep, CoordinatorStore, Instance, StoreError};
 use worker::js_sys::Map;
 use worker::{ListOptions, Storage};
 
@@ -53,18 +53,13 @@ impl DoStore<'_> {
     /// Deletes the `jti`s whose window ended by `now`; returns when the next one ends.
     pub async fn forget_expired_jtis(&self, now: i64) -> worker::Result<Option<i64>> {
         let entries: Map = self.storage.list_with_options(ListOptions::new().prefix(JTI_PREFIX)).await?;
-        let mut expired = Vec::new();
-        let mut next: Option<i64> = None;
+        let mut stored = Vec::new();
         entries.for_each(&mut |value, key| {
-            let until = value.as_f64().unwrap_or(0.0) as i64;
-            if until < now {
-                if let Some(key) = key.as_string() {
-                    expired.push(key);
-                }
-            } else {
-                next = Some(next.map_or(until, |n| n.min(until)));
+            if let Some(key) = key.as_string() {
+                stored.push((key, value.as_f64().unwrap_or(0.0) as i64));
             }
         });
+        let (expired, next) = sweep(stored, now);
         if !expired.is_empty() {
             self.storage.delete_multiple(expired).await?;
         }

@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 
 import { Recorder, startSimulator, startWorker } from "../support/harness.mjs";
 import { joinClaims, sign } from "../support/jwt.mjs";
+import { objects } from "../support/do-storage.mjs";
 import { assertNothingLeaks } from "../support/secrets.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
@@ -202,6 +203,33 @@ describe("parameters drift", () => {
     await new Promise((ok) => setTimeout(ok, 200));
     const line = worker.logs().findLast((l) => l.meeting === meeting);
     assert.equal(line.drift, "name,record");
+  });
+});
+
+describe("spent jtis are forgotten when their window ends", () => {
+  let shortLived;
+  before(async () => {
+    shortLived = await startWorker({ BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_LEEWAY_SECONDS: "0" });
+  });
+  after(() => shortLived?.stop());
+
+  test("storage holds the instance and only the jtis still inside their window", async () => {
+    const meeting = meetingId();
+    for (let i = 0; i < 5; i++) {
+      const value = sign(joinClaims({ issuer: "lms", audience: "edge", meeting, name: `S${i}`, lifetime: 2 }), JWT_SECRET);
+      const response = await fetch(`${shortLived.origin}/join?token=${value}`, { redirect: "manual" });
+      assert.equal(response.status, 302);
+    }
+    const stored = () => objects(shortLived.stateDir, "bbb-edge", "MeetingCoordinator").find((o) => o.name === meeting).keys;
+    await new Promise((ok) => setTimeout(ok, 300));
+    assert.equal(stored().filter((k) => k.startsWith("jti:")).length, 5);
+    assert.ok(stored().includes("instance"));
+    // exp + leeway (0) has passed; the clean-up alarm fires one second later.
+    const deadline = Date.now() + 15_000;
+    while (stored().some((k) => k.startsWith("jti:")) && Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, 500));
+    }
+    assert.deepEqual(stored(), ["instance"]);
   });
 });
 

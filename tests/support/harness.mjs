@@ -121,6 +121,8 @@ export async function startWorker(settings, { config } = {}) {
   await proc.started;
   return {
     origin,
+    /** Where workerd keeps this instance's Durable Object and cache storage. */
+    stateDir: join(dir, "state"),
     /** Every line wrangler printed: the worker's console output among them. */
     lines: proc.lines,
     /** The worker's structured log lines, parsed. */

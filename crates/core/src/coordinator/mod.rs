@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use futures_channel::oneshot;
 
 pub use instance::{CreateSpec, Instance, Status};
-pub use replay::JtiMemory;
+pub use replay::{sweep, JtiMemory};
 
 use crate::bbb::{BbbClient, Transport};
 use crate::config::Config;
