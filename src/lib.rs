@@ -1,6 +1,7 @@
 //! bbb-edge, the edge layer: maps requests, bindings and `fetch` onto the pure core in
 //! `bbb-core`. Handlers stay thin; decisions live in the core.
 
+mod clock;
 mod coordinator;
 mod env_source;
 mod random;

@@ -7,10 +7,11 @@ use std::rc::Rc;
 use bbb_core::coordinator::{Coordinator, CoordinatorMemory, CreateSpec, Grant};
 use bbb_core::create_options::CreateOptions;
 use bbb_core::{AppError, Config};
-use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::protocol::{GrantReply, JoinCall, RecoverCall};
 use super::store::{alarm_time, DoStore};
+use crate::clock::now_seconds;
 use crate::transport::FetchTransport;
 
 #[durable_object(alarm)] // fetch and alarm only: no websocket glue in the wasm
@@ -43,7 +44,7 @@ impl DurableObject for MeetingCoordinator {
         let bbb = config.bbb_client(FetchTransport::default());
         let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
         let coordinator = Coordinator { memory: &self.memory, store: &store, config, bbb: &bbb };
-        let now = (Date::now().as_millis() / 1000) as i64;
+        let now = now_seconds();
         let outcome = match req.path().as_str() {
             "/join" => {
                 let call: JoinCall = req.json().await?;
@@ -75,7 +76,7 @@ impl DurableObject for MeetingCoordinator {
     async fn alarm(&self) -> Result<Response> {
         self.alarm_pending.set(false);
         let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
-        let now = (Date::now().as_millis() / 1000) as i64;
+        let now = now_seconds();
         if let Some(next) = store.forget_expired_jtis(now).await? {
             self.state.storage().set_alarm(alarm_time(next)).await?;
             self.alarm_pending.set(true);

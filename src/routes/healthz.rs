@@ -7,8 +7,7 @@ use serde_json::json;
 use worker::{Env, Response};
 
 use crate::env_source::EnvSource;
-use crate::respond;
-use crate::routes::join::internal;
+use crate::respond::{self, internal};
 use crate::transport::FetchTransport;
 
 pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppError> {

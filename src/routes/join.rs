@@ -5,11 +5,12 @@
 use bbb_core::join::{prepare, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::{AppError, ErrorCode};
-use worker::{Date, Env, Method, Request, Response};
+use worker::{Env, Method, Request, Response};
 
+use crate::clock::now_seconds;
 use crate::coordinator::client;
 use crate::coordinator::protocol::{GrantReply, JoinCall};
-use crate::respond;
+use crate::respond::{self, internal};
 use crate::transport::FetchTransport;
 
 pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result<Response, AppError> {
@@ -41,10 +42,6 @@ pub fn record(log: &mut RequestLog, grant: &GrantReply) {
     }
 }
 
-pub fn now_seconds() -> i64 {
-    (Date::now().as_millis() / 1000) as i64
-}
-
 fn query_token(req: &Request) -> Result<String, AppError> {
     let url = req.url().map_err(internal)?;
     let token = url.query_pairs().find(|(name, _)| name == "token").map(|(_, value)| value.into_owned());
@@ -64,9 +61,4 @@ async fn form_token(req: &mut Request) -> Result<String, AppError> {
 
 fn missing() -> AppError {
     AppError::new(ErrorCode::TokenMissing, "No token was given. Open the join link from your application again.")
-}
-
-/// A platform failure; its text is not shown (it could include a URL).
-pub fn internal(_: worker::Error) -> AppError {
-    AppError::new(ErrorCode::Internal, "An internal error occurred. Please try again.")
 }

@@ -10,10 +10,11 @@ use bbb_core::ticket::Ticket;
 use bbb_core::{page, AppError, Config, ErrorCode};
 use worker::{Env, Request, Response};
 
+use crate::clock::now_seconds;
 use crate::coordinator::client;
 use crate::coordinator::protocol::RecoverCall;
-use crate::respond;
-use crate::routes::join::{internal, now_seconds, record};
+use crate::respond::{self, internal};
+use crate::routes::join::record;
 use crate::transport::FetchTransport;
 
 /// BBB's ways of saying "that instance is gone".

@@ -3,8 +3,7 @@
 use bbb_core::{page, AppError};
 use worker::Response;
 
-use crate::respond;
-use crate::routes::join::internal;
+use crate::respond::{self, internal};
 
 pub fn handle() -> Result<Response, AppError> {
     respond::html(&page::left_page(), 200).map_err(internal)

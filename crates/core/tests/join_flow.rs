@@ -9,14 +9,14 @@ use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use bbb_core::bbb::{HttpReply, SignedUrl, TransportError};
-use bbb_core::coordinator::{Coordinator, CoordinatorMemory};
+use bbb_core::coordinator::{Coordinator, CoordinatorMemory, MemoryStore};
 use bbb_core::join::{prepare, signed_join};
 use bbb_core::ticket::Ticket;
 use bbb_core::{AppError, Config, ConfigSource, ErrorCode, Role};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use support::{bbb_web_accepts, call_and_query, param, params, MemStore, ScriptedTransport};
+use support::{bbb_web_accepts, call_and_query, param, params, ScriptedTransport};
 
 const NOW: i64 = 1_800_000_000;
 const BBB_SECRET: &str = "bbb-shared-secret-for-tests";
@@ -77,7 +77,7 @@ struct Outcome {
 fn run(token: &str, replies: Vec<Result<HttpReply, TransportError>>) -> (Outcome, ScriptedTransport) {
     let config = config();
     let bbb = config.bbb_client(ScriptedTransport::new(replies));
-    let (store, memory) = (MemStore::default(), CoordinatorMemory::default());
+    let (store, memory) = (MemoryStore::default(), CoordinatorMemory::default());
     let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
     let mut role = None;
     let location = prepare(&config, token, NOW).and_then(|join| {

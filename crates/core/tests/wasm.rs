@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use bbb_core::bbb::response::{Created, MeetingInfo, Recordings};
 use bbb_core::bbb::{ApiBase, ApiCall, ChecksumAlgorithm, Query, Signer};
-use bbb_core::coordinator::{Coordinator, CoordinatorMemory};
+use bbb_core::coordinator::{Coordinator, CoordinatorMemory, MemoryStore};
 use bbb_core::join::{prepare, signed_join};
 use bbb_core::token::{JwtAlgorithm, TokenError, TokenPolicy};
 use bbb_core::{Config, ConfigSource, ErrorCode, Role, Secret};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use support::{bbb_web_accepts, call_and_query, param, MemStore, ScriptedTransport};
+use support::{bbb_web_accepts, call_and_query, param, ScriptedTransport};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const NOW: i64 = 1_800_000_000;
@@ -133,7 +133,7 @@ async fn the_join_flow_runs_in_wasm() {
         r#"{{"iss":"lms","aud":"edge","iat":{NOW},"exp":{},"jti":"j","sub":"u","name":"Ada","meeting":"m1","roles":["Instructor"]}}"#,
         NOW + 60
     );
-    let (store, memory) = (MemStore::default(), CoordinatorMemory::default());
+    let (store, memory) = (MemoryStore::default(), CoordinatorMemory::default());
     let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
     let join = prepare(&config, &hs256(&claims, "k"), NOW).unwrap();
     assert_eq!(join.participant.role, Role::Moderator);
@@ -149,7 +149,7 @@ async fn the_join_flow_runs_in_wasm() {
     assert_eq!(replay.code, ErrorCode::TokenReplayed);
 
     let bbb = config.bbb_client(ScriptedTransport::new(vec![Err(bbb_core::bbb::TransportError::Timeout)]));
-    let (store, memory) = (MemStore::default(), CoordinatorMemory::default());
+    let (store, memory) = (MemoryStore::default(), CoordinatorMemory::default());
     let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
     let error = coordinator
         .join(&bbb_core::coordinator::Jti { id: "j3".into(), issued_at: NOW, until: NOW + 60 }, &join.spec, NOW, || {

@@ -7,6 +7,7 @@
 //! explicit state here ([`CoordinatorMemory`]), not an assumption about the runtime.
 
 mod instance;
+mod memory_store;
 mod replay;
 
 use std::cell::{Cell, RefCell};
@@ -14,6 +15,7 @@ use std::cell::{Cell, RefCell};
 use futures_channel::oneshot;
 
 pub use instance::{CreateSpec, Instance, Status};
+pub use memory_store::MemoryStore;
 pub use replay::{sweep, JtiMemory};
 
 use crate::bbb::{BbbClient, Transport};

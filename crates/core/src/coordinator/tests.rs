@@ -1,5 +1,5 @@
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -72,28 +72,33 @@ impl Transport for Handle {
     }
 }
 
+/// The in-memory store, counting how often the coordinator asks it about a `jti`.
 #[derive(Default)]
 struct MemStore {
-    instance: RefCell<Option<Instance>>,
-    jtis: RefCell<HashMap<String, i64>>,
+    inner: MemoryStore,
     jti_reads: Cell<u32>,
+}
+
+impl std::ops::Deref for MemStore {
+    type Target = MemoryStore;
+    fn deref(&self) -> &MemoryStore {
+        &self.inner
+    }
 }
 
 impl CoordinatorStore for MemStore {
     async fn load_instance(&self) -> Result<Option<Instance>, StoreError> {
-        Ok(self.instance.borrow().clone())
+        self.inner.load_instance().await
     }
     async fn save_instance(&self, instance: &Instance) -> Result<(), StoreError> {
-        *self.instance.borrow_mut() = Some(instance.clone());
-        Ok(())
+        self.inner.save_instance(instance).await
     }
     async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
         self.jti_reads.set(self.jti_reads.get() + 1);
-        Ok(self.jtis.borrow().get(jti).is_some_and(|&until| until >= now))
+        self.inner.jti_used(jti, now).await
     }
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
-        self.jtis.borrow_mut().insert(jti.to_owned(), until);
-        Ok(())
+        self.inner.remember_jti(jti, until).await
     }
 }
 

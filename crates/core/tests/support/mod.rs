@@ -7,10 +7,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use std::collections::HashMap;
-
 use bbb_core::bbb::{HttpReply, Query, SignedUrl, Transport, TransportError};
-use bbb_core::coordinator::{CoordinatorStore, Instance, StoreError};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -93,28 +90,4 @@ pub fn published_create_query() -> Query {
         .push("voiceBridge", "70860")
         .push("welcome", "<br>Welcome to <b>%%CONFNAME%%</b>!");
     query
-}
-
-/// Coordinator storage in memory (Durable Object storage at the edge).
-#[derive(Default)]
-pub struct MemStore {
-    pub instance: RefCell<Option<Instance>>,
-    pub jtis: RefCell<HashMap<String, i64>>,
-}
-
-impl CoordinatorStore for MemStore {
-    async fn load_instance(&self) -> Result<Option<Instance>, StoreError> {
-        Ok(self.instance.borrow().clone())
-    }
-    async fn save_instance(&self, instance: &Instance) -> Result<(), StoreError> {
-        *self.instance.borrow_mut() = Some(instance.clone());
-        Ok(())
-    }
-    async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
-        Ok(self.jtis.borrow().get(jti).is_some_and(|&until| until >= now))
-    }
-    async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
-        self.jtis.borrow_mut().insert(jti.to_owned(), until);
-        Ok(())
-    }
 }
