@@ -203,6 +203,12 @@ describe("parameters drift", () => {
     await new Promise((ok) => setTimeout(ok, 200));
     const line = worker.logs().findLast((l) => l.meeting === meeting);
     assert.equal(line.drift, "name,record");
+    // What the coordinator keeps is what was used.
+    const { instance } = objects(worker.stateDir, "bbb-edge", "MeetingCoordinator").find((o) => o.name === meeting);
+    assert.equal(instance.name, "Algebra");
+    assert.deepEqual(instance.params, [["record", "true"]]);
+    assert.equal(instance.status, "running");
+    assert.equal(String(instance.create_time), createTime(later));
   });
 });
 
