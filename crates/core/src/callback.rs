@@ -1,13 +1,21 @@
-//! The worker's own callback-URL tokens. BBB's `meetingEndedURL` call carries no signature, so the
-//! URL itself is the credential: `<base64url(meeting id)>.<nonce>.<base64url(HMAC-SHA256)>`, all
-//! path-safe. The nonce is picked per `create`; BBB assigns `createTime` only in its answer.
+//! What authenticates BBB's callbacks.
+//! - `meetingEndedURL` carries no signature, so the URL itself is the credential:
+//!   `<base64url(meeting id)>.<nonce>.<base64url(HMAC-SHA256)>`, all path-safe. The nonce is
+//!   picked per `create`; BBB assigns `createTime` only in its answer.
+//! - recording-ready posts `signed_parameters`, a JWT that BBB signs with its shared secret
+//!   (HS256; HS384/HS512 behind load balancers). It has no `exp`: it only triggers work.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::ids::MeetingId;
+use jwt_compact::UntrustedToken;
+use serde_json::{Map, Value};
+use sha1::Sha1;
+
+use crate::ids::{MeetingId, RecordId};
 use crate::secret::Secret;
+use crate::token::{hmac_signature_matches, JwtAlgorithm};
 
 /// A verified `meetingEndedURL` token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +54,52 @@ pub fn verify_meeting_ended_token(key: &Secret, token: &str) -> Result<MeetingEn
     Ok(MeetingEndedTicket { meeting, nonce: nonce.to_owned() })
 }
 
+/// A verified recording-ready callback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordingReady {
+    pub meeting: MeetingId,
+    pub record_id: RecordId,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordingReadyError {
+    /// Not a JWS, an algorithm outside HS256/384/512, or no key's signature: `401`.
+    Forged,
+    /// Signed, but without a usable `meeting_id` and `record_id`: `400`.
+    Malformed,
+}
+
+/// Verifies `signed_parameters` against each of `keys` (the BBB secret, and during a rotation the
+/// previous one), then checks that `record_id` belongs to `meeting_id`
+/// (`sha1(meeting_id)-<createTime>`).
+pub fn verify_recording_ready(
+    keys: &[&Secret],
+    signed_parameters: &str,
+) -> Result<RecordingReady, RecordingReadyError> {
+    use RecordingReadyError::{Forged, Malformed};
+    if signed_parameters.len() > 8 * 1024 {
+        return Err(Forged);
+    }
+    let token = UntrustedToken::new(signed_parameters).map_err(|_| Forged)?;
+    let algorithm = match JwtAlgorithm::from_name(token.algorithm()) {
+        Some(algorithm) if algorithm.is_hmac() => algorithm,
+        _ => return Err(Forged),
+    };
+    let (signed_data, _) = signed_parameters.rsplit_once('.').ok_or(Forged)?;
+    if !keys.iter().any(|key| hmac_signature_matches(algorithm, key, token.signature_bytes(), signed_data.as_bytes())) {
+        return Err(Forged);
+    }
+    let claims = token.deserialize_claims_unchecked::<Map<String, Value>>().map_err(|_| Malformed)?.custom;
+    let text = |name: &str| claims.get(name).and_then(Value::as_str).ok_or(Malformed);
+    let meeting = MeetingId::parse(text("meeting_id")?).map_err(|_| Malformed)?;
+    let record_id = RecordId::parse(text("record_id")?).map_err(|_| Malformed)?;
+    let prefix = format!("{}-", hex::encode(<Sha1 as sha2::Digest>::digest(meeting.as_str().as_bytes())));
+    if !record_id.as_str().starts_with(&prefix) {
+        return Err(Malformed);
+    }
+    Ok(RecordingReady { meeting, record_id })
+}
+
 fn mac(key: &Secret, meeting: &MeetingId, nonce: &str) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
     // Length-prefixed, so no (meeting, nonce) pair can be shifted into another.
@@ -59,6 +113,49 @@ fn mac(key: &Secret, meeting: &MeetingId, nonce: &str) -> Hmac<Sha256> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// checksum-vectors.md B3: built the way BBB's post_publish script does it.
+    const B3: &str = "eyJhbGciOiJIUzI1NiJ9.eyJtZWV0aW5nX2lkIjoiYWJjMTIzIiwicmVjb3JkX2lkIjoiNjM2N2M0OGRkMTkzZDU2ZWE3YjBiYWFkMjViMTk0NTVlNTI5ZjVlZS0xNTg2NTgxMTEwMDE5In0.JbzUxcPWhrPABMRzFrgcpBeuaUPmoT2G7Bsm552eaD8";
+
+    #[test]
+    fn recording_ready_vector_b3() {
+        let secret = Secret::new("639259d4-9dd8-4b25-bf01-95f9567eaf4b");
+        let ready = verify_recording_ready(&[&secret], B3).unwrap();
+        assert_eq!(ready.meeting.as_str(), "abc123");
+        assert_eq!(ready.record_id.as_str(), "6367c48dd193d56ea7b0baad25b19455e529f5ee-1586581110019");
+        // Rotation: the previous secret still verifies while listed.
+        assert!(verify_recording_ready(&[&Secret::new("new-secret"), &secret], B3).is_ok());
+        assert_eq!(verify_recording_ready(&[&Secret::new("wrong")], B3), Err(RecordingReadyError::Forged));
+    }
+
+    #[test]
+    fn recording_ready_refusals() {
+        let secret = Secret::new("639259d4-9dd8-4b25-bf01-95f9567eaf4b");
+        let (head, rest) = B3.split_once('.').unwrap();
+        let none =
+            format!("{}.{}", Base64UrlUnpadded::encode_string(br#"{"alg":"none"}"#), rest.rsplit_once('.').unwrap().0)
+                + ".";
+        for forged in ["", "abc", "a.b.c", &none, &format!("{head}.{rest}x"), &B3[..B3.len() - 4]] {
+            assert_eq!(verify_recording_ready(&[&secret], forged), Err(RecordingReadyError::Forged), "{forged}");
+        }
+        let sign = |payload: &str| {
+            let input = format!("{head}.{}", Base64UrlUnpadded::encode_string(payload.as_bytes()));
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).unwrap();
+            mac.update(input.as_bytes());
+            format!("{input}.{}", Base64UrlUnpadded::encode_string(&mac.finalize().into_bytes()))
+        };
+        for payload in [
+            r#"{"meeting_id":"abc123"}"#,
+            r#"{"meeting_id":"abc123","record_id":"../etc"}"#,
+            r#"{"meeting_id":"other","record_id":"6367c48dd193d56ea7b0baad25b19455e529f5ee-1586581110019"}"#,
+        ] {
+            assert_eq!(
+                verify_recording_ready(&[&secret], &sign(payload)),
+                Err(RecordingReadyError::Malformed),
+                "{payload}"
+            );
+        }
+    }
 
     #[test]
     fn round_trip_and_tampering() {

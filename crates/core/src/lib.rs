@@ -16,6 +16,7 @@ pub mod role;
 pub mod secret;
 pub mod ticket;
 pub mod token;
+pub mod webhook;
 
 pub use config::{Config, ConfigError, ConfigSource};
 pub use error::{AppError, ErrorCode};

@@ -91,17 +91,7 @@ impl TokenPolicy {
     }
 
     fn signature_matches(&self, algorithm: JwtAlgorithm, signature: &[u8], signed_data: &[u8]) -> bool {
-        let Some(key) = self.hmac_key.as_ref() else {
-            return false;
-        };
-        let key = key.expose().as_bytes();
-        match algorithm {
-            JwtAlgorithm::Hs256 => verify(Hs256, &Hs256Key::new(key), signature, signed_data),
-            JwtAlgorithm::Hs384 => verify(Hs384, &Hs384Key::new(key), signature, signed_data),
-            JwtAlgorithm::Hs512 => verify(Hs512, &Hs512Key::new(key), signature, signed_data),
-            // Refused by `parse_allow_list` until JWKS support lands.
-            JwtAlgorithm::Es256 | JwtAlgorithm::EdDsa | JwtAlgorithm::Rs256 => false,
-        }
+        self.hmac_key.as_ref().is_some_and(|key| hmac_signature_matches(algorithm, key, signature, signed_data))
     }
 
     fn check_issuer(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
@@ -129,6 +119,23 @@ impl TokenPolicy {
             }
             Some(_) => Err(TokenError::ClaimInvalid("`aud` must be a string or an array of strings".into())),
         }
+    }
+}
+
+/// Whether `signature` is `algorithm`'s HMAC of `signed_data` under `key` (false for the
+/// asymmetric algorithms, which need JWKS support).
+pub(crate) fn hmac_signature_matches(
+    algorithm: JwtAlgorithm,
+    key: &Secret,
+    signature: &[u8],
+    signed_data: &[u8],
+) -> bool {
+    let key = key.expose().as_bytes();
+    match algorithm {
+        JwtAlgorithm::Hs256 => verify(Hs256, &Hs256Key::new(key), signature, signed_data),
+        JwtAlgorithm::Hs384 => verify(Hs384, &Hs384Key::new(key), signature, signed_data),
+        JwtAlgorithm::Hs512 => verify(Hs512, &Hs512Key::new(key), signature, signed_data),
+        JwtAlgorithm::Es256 | JwtAlgorithm::EdDsa | JwtAlgorithm::Rs256 => false,
     }
 }
 
