@@ -65,9 +65,9 @@ function launch(name, command, args, { env = {}, ready, timeoutMs = 120_000 }) {
 }
 
 /** The BBB simulator, with its control API as methods. */
-export async function startSimulator({ secret, algorithms } = {}) {
+export async function startSimulator({ secret, algorithms, callbackRetryMs = "200,400,800,1600" } = {}) {
   const bin = process.env.BBB_SIM_BIN ?? join(ROOT, "target/debug/bbb-sim");
-  const args = ["--port", "0", "--secret", secret];
+  const args = ["--port", "0", "--secret", secret, "--callback-retry-ms", callbackRetryMs];
   if (algorithms) args.push("--algorithms", algorithms);
   const proc = launch("bbb-sim", bin, args, { ready: /listening on (http:\/\/[^/]+)\//, timeoutMs: 10_000 });
   const [, origin] = await proc.started;
@@ -89,7 +89,13 @@ export async function startSimulator({ secret, algorithms } = {}) {
     fault: (fault) => control("POST", "faults", fault),
     clearFaults: () => control("DELETE", "faults"),
     meetings: () => control("GET", "meetings"),
-    endMeeting: (id) => control("POST", `meetings/${encodeURIComponent(id)}/end`),
+    /** Ends a meeting behind the worker's back; `callbacks: 0` loses the meeting-ended callback. */
+    endMeeting: (id, { callbacks = 1 } = {}) => control("POST", `meetings/${encodeURIComponent(id)}/end?callbacks=${callbacks}`),
+    /** Records the meeting's latest instance; recording-ready is POSTed `callbacks` times. */
+    record: (id, { state = "published", formats = "presentation", callbacks } = {}) =>
+      control("POST", `meetings/${encodeURIComponent(id)}/recordings?state=${state}&formats=${formats}${callbacks === undefined ? "" : `&callbacks=${callbacks}`}`),
+    recordings: () => control("GET", "recordings"),
+    callbacks: () => control("GET", "callbacks"),
     restart: () => control("POST", "restart"),
     stop: proc.stop,
   };

@@ -26,6 +26,8 @@ impl Reply {
 pub struct Settings {
     pub secret: String,
     pub algorithms: Vec<String>,
+    /// Delays between meeting-ended callback attempts (bbb-web: 30 s, 1, 2, 5 min).
+    pub callback_retry_ms: Vec<u64>,
 }
 
 /// Decoded parameters; the first value wins, as in the servlet API.
@@ -44,6 +46,10 @@ impl Params {
         self.0.get(name).map(String::as_str)
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     fn non_empty(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|v| !v.trim().is_empty())
     }
@@ -58,8 +64,11 @@ pub fn index() -> String {
 
 pub fn handle(state: &mut State, settings: &Settings, call: &str, raw_query: &str, host: &str) -> Reply {
     if let Err(failure) = checksum::verify(call, raw_query, &settings.secret, &settings.algorithms) {
+        // The recording calls use the legacy check and its message (bbb-api.md §1.1).
+        let legacy = call.ends_with("Recordings");
         let message = match failure {
             ChecksumFailure::Missing => "You did not pass the checksum security check",
+            _ if legacy => "You did not pass the checksum security check",
             _ => "Checksums do not match",
         };
         return Reply::Xml(ResponseXml::failed("checksumError", message));
@@ -72,6 +81,10 @@ pub fn handle(state: &mut State, settings: &Settings, call: &str, raw_query: &st
         "getMeetingInfo" => Reply::Xml(meeting_info(state, &params)),
         "end" => Reply::Xml(end(state, &params)),
         "getMeetings" => Reply::Xml(meetings(state)),
+        "getRecordings" => Reply::Xml(crate::recordings::get(state, &params, host)),
+        "publishRecordings" => Reply::Xml(crate::recordings::publish(state, &params)),
+        "updateRecordings" => Reply::Xml(crate::recordings::update(state, &params)),
+        "deleteRecordings" => Reply::Xml(crate::recordings::delete(state, &params)),
         _ => Reply::Xml(ResponseXml::failed("unsupportedRequest", "This request is not supported.")),
     }
 }
@@ -386,7 +399,7 @@ fn end(state: &mut State, params: &Params) -> String {
         Ok(id) => id.to_owned(),
         Err(xml) => return xml,
     };
-    if !state.end_meeting(&id) {
+    if !state.end_meeting(&id, 1) {
         return ResponseXml::failed(
             "notFound",
             "We could not find a meeting with that meeting ID - perhaps the meeting is not yet running?",
@@ -432,7 +445,7 @@ mod tests {
     const SECRET: &str = "sim-test-secret";
 
     fn settings() -> Settings {
-        Settings { secret: SECRET.into(), algorithms: vec!["sha1".into(), "sha256".into()] }
+        Settings { secret: SECRET.into(), algorithms: vec!["sha1".into(), "sha256".into()], callback_retry_ms: vec![] }
     }
 
     fn signed(call: &str, query: &str) -> String {
@@ -480,7 +493,7 @@ mod tests {
     fn an_ended_meeting_is_created_anew() {
         let mut state = State::default();
         let first = xml(call(&mut state, "create", "name=Room&meetingID=m1"));
-        assert!(state.end_meeting("m1"));
+        assert!(state.end_meeting("m1", 0));
         let again = xml(call(&mut state, "create", "name=Room&meetingID=m1"));
         assert!(again.contains("<messageKey></messageKey>"));
         assert_ne!(field(&again, "createTime"), field(&first, "createTime"));
@@ -543,7 +556,7 @@ mod tests {
             assert!(location.starts_with("https://edge.test/join/error?errors=[%7B%22message%22:"), "{location}");
             assert!(location.contains(&format!("%22key%22:%22{key}%22")), "{key}: {location}");
         }
-        state.end_meeting("m1");
+        state.end_meeting("m1", 0);
         let Reply::Redirect(location) =
             call(&mut state, "join", &format!("fullName=Ada&meetingID=m1&role=VIEWER&{error_url}"))
         else {

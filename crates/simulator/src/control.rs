@@ -4,7 +4,12 @@
 //! - `POST /_sim/faults` with `{"call"?, "kind": "delay"|"status"|"drop"|"malformed"|"failed", "times"?, …}`;
 //!   `DELETE /_sim/faults` clears them;
 //! - `GET /_sim/meetings`: the meetings as the simulator knows them;
-//! - `POST /_sim/meetings/{id}/end`: end a meeting behind the worker's back;
+//! - `POST /_sim/meetings/{id}/end[?callbacks=N]`: end a meeting behind the worker's back; its
+//!   `meetingEndedURL` is called N times (default 1; 0 = the callback is lost);
+//! - `POST /_sim/meetings/{id}/recordings[?state=published&formats=presentation,video&callbacks=N]`:
+//!   record the meeting's latest instance; recording-ready is POSTed N times (default: once per
+//!   format, as BBB's post_publish script runs per format; 0 = lost);
+//! - `GET /_sim/recordings`, `GET /_sim/callbacks`: what exists, and every callback attempt;
 //! - `POST /_sim/restart`: lose every meeting, as a BBB restart does.
 
 use hyper::Method;
@@ -12,17 +17,18 @@ use serde_json::json;
 
 use crate::api::Params;
 use crate::server::Simulator;
-use crate::state::Fault;
+use crate::state::{Fault, Outbound};
 
 pub fn handle(simulator: &Simulator, method: &Method, path: &str, raw_query: &str, body: &[u8]) -> (u16, String) {
     let mut state = simulator.state.lock().unwrap();
+    let params = Params::parse(raw_query);
     match (method, path) {
         (&Method::POST, "reset") => {
             state.reset();
             (200, json!({"reset": true}).to_string())
         }
         (&Method::GET, "requests") => {
-            let wanted = Params::parse(raw_query).get("call").map(str::to_owned);
+            let wanted = params.get("call").map(str::to_owned);
             let list: Vec<_> =
                 state.requests.iter().filter(|r| wanted.as_deref().is_none_or(|c| c == r.call)).collect();
             (200, serde_json::to_string(&list).unwrap())
@@ -48,15 +54,37 @@ pub fn handle(simulator: &Simulator, method: &Method, path: &str, raw_query: &st
             state.sessions.clear();
             (200, json!({"restarted": true}).to_string())
         }
+        (&Method::GET, "recordings") => (200, serde_json::to_string(&state.recordings).unwrap()),
+        (&Method::GET, "callbacks") => (200, serde_json::to_string(&state.callbacks).unwrap()),
         (&Method::POST, rest) if rest.starts_with("meetings/") && rest.ends_with("/end") => {
-            let encoded = &rest["meetings/".len()..rest.len() - "/end".len()];
-            let id: String = form_urlencoded::parse(format!("id={encoded}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            let ended = state.end_meeting(&id);
+            let id = meeting_in_path(rest, "/end");
+            let callbacks = params.get("callbacks").and_then(|n| n.parse().ok()).unwrap_or(1);
+            let ended = state.end_meeting(&id, callbacks);
             (if ended { 200 } else { 404 }, json!({"ended": ended}).to_string())
+        }
+        (&Method::POST, rest) if rest.starts_with("meetings/") && rest.ends_with("/recordings") => {
+            let id = meeting_in_path(rest, "/recordings");
+            let formats: Vec<String> =
+                params.get("formats").unwrap_or("presentation").split(',').map(str::to_owned).collect();
+            let callbacks = params.get("callbacks").and_then(|n| n.parse().ok()).unwrap_or(formats.len());
+            let recording_state = params.get("state").unwrap_or("published").to_owned();
+            let url = state.meetings.get(&id).and_then(|m| m.metadata.get("bbb-recording-ready-url").cloned());
+            let Some(recording) = crate::recordings::record(&mut state, &id, &recording_state, formats) else {
+                return (404, json!({"error": "no such meeting"}).to_string());
+            };
+            if let Some(url) = url {
+                let call =
+                    Outbound::RecordingReady { url, meeting_id: id.clone(), record_id: recording.record_id.clone() };
+                state.outbound.extend(std::iter::repeat_n(call, callbacks));
+            }
+            (200, serde_json::to_string(&recording).unwrap())
         }
         _ => (404, json!({"error": "unknown control path"}).to_string()),
     }
+}
+
+/// The (percent-encoded) meeting id in `meetings/{id}{suffix}`.
+fn meeting_in_path(path: &str, suffix: &str) -> String {
+    let encoded = &path["meetings/".len()..path.len() - suffix.len()];
+    form_urlencoded::parse(format!("id={encoded}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }

@@ -2,14 +2,17 @@
 //!
 //! ```text
 //! bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512]
+//!         [--callback-retry-ms 30000,60000,120000,300000]
 //! ```
 //! The secret can also come from `BBB_SIM_SECRET`. Port 0 picks a free port; the first line
 //! printed is `bbb-sim listening on http://HOST:PORT/bigbluebutton/`.
 
 mod api;
+mod callbacks;
 mod checksum;
 mod client_page;
 mod control;
+mod recordings;
 mod server;
 mod state;
 mod xml;
@@ -23,6 +26,7 @@ struct Args {
     port: u16,
     secret: String,
     algorithms: Vec<String>,
+    callback_retry_ms: Vec<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -31,6 +35,7 @@ fn parse_args() -> Result<Args, String> {
         port: 8090,
         secret: std::env::var("BBB_SIM_SECRET").unwrap_or_default(),
         algorithms: ["sha1", "sha256", "sha384", "sha512"].map(String::from).to_vec(),
+        callback_retry_ms: callbacks::BBB_RETRY_DELAYS_MS.to_vec(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -40,6 +45,12 @@ fn parse_args() -> Result<Args, String> {
             "--port" => args.port = value()?.parse().map_err(|_| "--port must be a number")?,
             "--secret" => args.secret = value()?,
             "--algorithms" => args.algorithms = value()?.split(',').map(|s| s.trim().to_ascii_lowercase()).collect(),
+            "--callback-retry-ms" => {
+                args.callback_retry_ms = value()?
+                    .split(',')
+                    .map(|s| s.trim().parse().map_err(|_| "--callback-retry-ms takes milliseconds, comma-separated"))
+                    .collect::<Result<_, _>>()?
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -58,7 +69,7 @@ fn main() {
                 eprintln!("bbb-sim: {message}");
             }
             eprintln!(
-                "usage: bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512]"
+                "usage: bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512] [--callback-retry-ms 30000,60000,120000,300000]"
             );
             std::process::exit(2);
         }
@@ -76,7 +87,11 @@ fn main() {
         println!("bbb-sim listening on http://{address}/bigbluebutton/");
         let simulator = Arc::new(server::Simulator {
             state: Mutex::new(state::State::default()),
-            settings: api::Settings { secret: args.secret, algorithms: args.algorithms },
+            settings: api::Settings {
+                secret: args.secret,
+                algorithms: args.algorithms,
+                callback_retry_ms: args.callback_retry_ms,
+            },
         });
         tokio::select! {
             result = server::serve(listener, simulator) => {

@@ -18,8 +18,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::api::{self, Reply, Settings};
-use crate::state::{now_ms, FaultKind, LoggedRequest, State};
-use crate::{client_page, control};
+use crate::state::{now_ms, FaultKind, LoggedRequest, Outbound, State};
+use crate::{callbacks, client_page, control};
 
 pub struct Simulator {
     pub state: Mutex<State>,
@@ -47,11 +47,36 @@ pub async fn serve(listener: TcpListener, simulator: Arc<Simulator>) -> std::io:
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let simulator = simulator.clone();
-                async move { route(request, &simulator).await }
+                async move {
+                    let response = route(request, &simulator).await;
+                    make_outbound_calls(&simulator);
+                    response
+                }
             });
             // A dropped connection or a client that hangs up is normal here.
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
+    }
+}
+
+/// Starts the callbacks the last request asked for (meeting ended, recording ready).
+fn make_outbound_calls(simulator: &Arc<Simulator>) {
+    let calls: Vec<Outbound> = std::mem::take(&mut simulator.state.lock().unwrap().outbound);
+    for call in calls {
+        let report = {
+            let simulator = simulator.clone();
+            move |attempt| simulator.state.lock().unwrap().callbacks.push(attempt)
+        };
+        match call {
+            Outbound::MeetingEnded { url } => {
+                let delays = simulator.settings.callback_retry_ms.clone();
+                tokio::spawn(callbacks::meeting_ended(url, delays, report));
+            }
+            Outbound::RecordingReady { url, meeting_id, record_id } => {
+                let secret = simulator.settings.secret.clone();
+                tokio::spawn(callbacks::recording_ready(url, secret, meeting_id, record_id, report));
+            }
+        }
     }
 }
 

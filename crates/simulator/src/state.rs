@@ -107,9 +107,21 @@ impl FaultKind {
     }
 }
 
+/// Outbound calls a state change asks for; the server makes them outside the lock.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    MeetingEnded { url: String },
+    RecordingReady { url: String, meeting_id: String, record_id: String },
+}
+
 #[derive(Default)]
 pub struct State {
     pub meetings: HashMap<String, Meeting>,
+    pub recordings: Vec<crate::recordings::Recording>,
+    /// Callbacks to make, drained by the server after each request.
+    pub outbound: Vec<Outbound>,
+    /// What happened to each callback attempt.
+    pub callbacks: Vec<crate::callbacks::CallbackAttempt>,
     /// Instances replaced by a later create (kept for recordings).
     pub ended: Vec<Meeting>,
     pub sessions: HashMap<String, Session>,
@@ -169,9 +181,17 @@ impl State {
     }
 
     /// Ends a meeting (API `end`, or behind the worker's back through the control API). Like
-    /// bbb-web it stays known as forcibly ended until a new `create` replaces it.
-    pub fn end_meeting(&mut self, meeting_id: &str) -> bool {
+    /// bbb-web it stays known as forcibly ended until a new `create` replaces it. Its
+    /// `meetingEndedURL` is called `callbacks` times (0: the callback is lost; more: duplicated).
+    pub fn end_meeting(&mut self, meeting_id: &str, callbacks: usize) -> bool {
         let Some(meeting) = self.meetings.get_mut(meeting_id).filter(|m| !m.ended) else {
+            return false;
+        };
+        if let Some(url) = meeting.param("meetingEndedURL") {
+            let url = url.to_owned();
+            self.outbound.extend(std::iter::repeat_n(Outbound::MeetingEnded { url }, callbacks));
+        }
+        let Some(meeting) = self.meetings.get_mut(meeting_id) else {
             return false;
         };
         meeting.ended = true;

@@ -25,6 +25,15 @@ impl ResponseXml {
         ResponseXml("<response><returncode>SUCCESS</returncode>".to_owned())
     }
 
+    /// XML without the envelope, for pieces such as one `<recording>`.
+    pub fn fragment() -> Self {
+        ResponseXml(String::new())
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+
     pub fn failed(key: &str, message: &str) -> String {
         let mut xml = ResponseXml("<response><returncode>FAILED</returncode>".to_owned());
         xml.field("messageKey", key).field("message", message);

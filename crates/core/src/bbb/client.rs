@@ -154,6 +154,43 @@ impl<T: Transport> BbbClient<T> {
         Recordings::parse(&body)
     }
 
+    /// Ends a running meeting. BBB answers at once and ends it asynchronously.
+    pub async fn end_meeting(&self, meeting_id: &MeetingId) -> Result<(), BbbError> {
+        let mut query = Query::new();
+        query.push("meetingID", meeting_id.as_str());
+        let body = self.call(ApiCall::End, &query, self.timeout).await?;
+        response::parse_envelope(&body).map(drop)
+    }
+
+    pub async fn publish_recording(&self, record_id: &RecordId, publish: bool) -> Result<(), BbbError> {
+        let mut query = Query::new();
+        query.push("recordID", record_id.as_str()).push("publish", if publish { "true" } else { "false" });
+        let body = self.call(ApiCall::PublishRecordings, &query, self.timeout).await?;
+        response::parse_envelope(&body).map(drop)
+    }
+
+    /// Sets metadata; `None` removes the key (BBB removes a key sent with an empty value).
+    pub async fn update_recording(
+        &self,
+        record_id: &RecordId,
+        meta: &[(String, Option<String>)],
+    ) -> Result<(), BbbError> {
+        let mut query = Query::new();
+        query.push("recordID", record_id.as_str());
+        for (name, value) in meta {
+            query.push(&format!("meta_{name}"), value.as_deref().unwrap_or(""));
+        }
+        let body = self.call(ApiCall::UpdateRecordings, &query, self.timeout).await?;
+        response::parse_envelope(&body).map(drop)
+    }
+
+    pub async fn delete_recording(&self, record_id: &RecordId) -> Result<(), BbbError> {
+        let mut query = Query::new();
+        query.push("recordID", record_id.as_str());
+        let body = self.call(ApiCall::DeleteRecordings, &query, self.timeout).await?;
+        response::parse_envelope(&body).map(drop)
+    }
+
     /// Checks reachability and the secret together: the API index must answer, and a signed call
     /// must not come back `checksumError` (the trick littleredbutton's `isConnectionWorking` uses).
     pub async fn probe(&self) -> Result<(), BbbError> {
