@@ -31,6 +31,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             routes::join_error::handle(&req, &env, Some(&ticket), &mut log).await
         }
         Route::Left => routes::left::handle(),
+        Route::MeetingEnded => {
+            let path = req.path();
+            let token = path.strip_prefix("/callbacks/meeting-ended/").unwrap_or_default().to_owned();
+            routes::callbacks::meeting_ended(&env, &token, &mut log).await
+        }
+        Route::RecordingReady => routes::callbacks::recording_ready(req, &env, &mut log).await,
         Route::Healthz => routes::healthz::handle(&env, &mut log).await,
         Route::MethodNotAllowed(_) => Err(bbb_core::AppError::new(
             bbb_core::ErrorCode::MethodNotAllowed,

@@ -9,6 +9,9 @@ pub enum Route {
     JoinError,
     /// `/join/error/{ticket}`: the ticket is the rest of the path.
     JoinErrorTicket,
+    /// `/callbacks/meeting-ended/{token}`.
+    MeetingEnded,
+    RecordingReady,
     Left,
     Healthz,
     MethodNotAllowed(&'static str),
@@ -17,6 +20,12 @@ pub enum Route {
 
 impl Route {
     pub fn parse(method: &Method, path: &str) -> Route {
+        if let Some(token) = path.strip_prefix("/callbacks/meeting-ended/") {
+            if token.is_empty() || token.contains('/') {
+                return Route::NotFound;
+            }
+            return if *method == Method::Get { Route::MeetingEnded } else { Route::MethodNotAllowed("meeting_ended") };
+        }
         if let Some(ticket) = path.strip_prefix("/join/error/") {
             if ticket.is_empty() || ticket.contains('/') {
                 return Route::NotFound;
@@ -28,6 +37,7 @@ impl Route {
             "/join/error" => ("join_error", &[Method::Get]),
             "/left" => ("left", &[Method::Get]),
             "/healthz" => ("healthz", &[Method::Get]),
+            "/callbacks/recording-ready" => ("recording_ready", &[Method::Post]),
             _ => return Route::NotFound,
         };
         if !allowed.contains(method) {
@@ -37,6 +47,7 @@ impl Route {
             "join" => Route::Join,
             "join_error" => Route::JoinError,
             "left" => Route::Left,
+            "recording_ready" => Route::RecordingReady,
             _ => Route::Healthz,
         }
     }
@@ -48,6 +59,8 @@ impl Route {
             Route::JoinError | Route::JoinErrorTicket => "join_error",
             Route::Left => "left",
             Route::Healthz => "healthz",
+            Route::MeetingEnded => "meeting_ended",
+            Route::RecordingReady => "recording_ready",
             Route::MethodNotAllowed(name) => name,
             Route::NotFound => "not_found",
         }
@@ -81,6 +94,16 @@ mod tests {
         assert_eq!(Route::parse(&Method::Get, "/join/error/abc.def"), Route::JoinErrorTicket);
         assert_eq!(Route::parse(&Method::Post, "/join/error/abc.def"), Route::MethodNotAllowed("join_error"));
         assert_eq!(Route::parse(&Method::Get, "/join/error/a/b"), Route::NotFound);
+        assert_eq!(Route::parse(&Method::Get, "/callbacks/meeting-ended/x.y.z"), Route::MeetingEnded);
+        assert_eq!(
+            Route::parse(&Method::Post, "/callbacks/meeting-ended/x.y.z"),
+            Route::MethodNotAllowed("meeting_ended")
+        );
+        assert_eq!(Route::parse(&Method::Post, "/callbacks/recording-ready"), Route::RecordingReady);
+        assert_eq!(
+            Route::parse(&Method::Get, "/callbacks/recording-ready"),
+            Route::MethodNotAllowed("recording_ready")
+        );
         assert_eq!(Route::parse(&Method::Get, "/healthz"), Route::Healthz);
         assert_eq!(Route::parse(&Method::Get, "/join/"), Route::NotFound);
         assert_eq!(Route::parse(&Method::Get, "/JOIN"), Route::NotFound);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bbb_core::bbb::{HttpReply, SignedUrl, Transport, TransportError};
 use futures_util::future::{select, Either};
 use futures_util::pin_mut;
-use worker::{AbortController, Date, Delay, Fetch, Url};
+use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit, Url};
 
 #[derive(Default)]
 pub struct FetchTransport {
@@ -46,10 +46,33 @@ impl Transport for FetchTransport {
 async fn fetch_with_timeout(url: &str, timeout: Duration) -> Result<HttpReply, TransportError> {
     // Our query holds only unreserved bytes, %XX and +, which URL parsing keeps as they are.
     let url = Url::parse(url).map_err(|_| TransportError::Unreachable)?;
+    send_with_timeout(Fetch::Url(url), timeout).await
+}
+
+/// POSTs a JSON `body` with `headers` (host webhooks), with the same timeout handling.
+pub async fn post_json(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    timeout: Duration,
+) -> Result<HttpReply, TransportError> {
+    let request_headers = Headers::new();
+    request_headers.set("content-type", "application/json").map_err(|_| TransportError::Unreachable)?;
+    request_headers.set("user-agent", "bbb-edge").map_err(|_| TransportError::Unreachable)?;
+    for (name, value) in headers {
+        request_headers.set(name, value).map_err(|_| TransportError::Unreachable)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(request_headers).with_body(Some(body.into()));
+    let request = Request::new_with_init(url, &init).map_err(|_| TransportError::Unreachable)?;
+    send_with_timeout(Fetch::Request(request), timeout).await
+}
+
+async fn send_with_timeout(fetch: Fetch, timeout: Duration) -> Result<HttpReply, TransportError> {
     let controller = AbortController::default();
     let signal = controller.signal();
     let exchange = async {
-        let mut response = Fetch::Url(url).send_with_signal(&signal).await?;
+        let mut response = fetch.send_with_signal(&signal).await?;
         let status = response.status_code();
         let body = response.text().await?;
         Ok::<_, worker::Error>(HttpReply { status, body })

@@ -1,10 +1,11 @@
 //! The worker's side of the coordinator: one stub call per join, errors passed through intact.
 
 use bbb_core::{AppError, ErrorCode, MeetingId};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Env, Method, Request, RequestInit};
 
-use super::protocol::{GrantReply, JoinCall, RecoverCall};
+use super::protocol::{CallbackReply, EndedCall, GrantReply, JoinCall, RecordingCall, RecoverCall};
 
 const BINDING: &str = "MEETINGS";
 
@@ -16,7 +17,20 @@ pub async fn recover(env: &Env, call: &RecoverCall) -> Result<GrantReply, AppErr
     post(env, &call.meeting, "/recover", call).await
 }
 
-async fn post<B: Serialize>(env: &Env, meeting: &MeetingId, path: &str, body: &B) -> Result<GrantReply, AppError> {
+pub async fn ended(env: &Env, meeting: &MeetingId, call: &EndedCall) -> Result<CallbackReply, AppError> {
+    post(env, meeting, "/ended", call).await
+}
+
+pub async fn recording_ready(env: &Env, call: &RecordingCall) -> Result<CallbackReply, AppError> {
+    post(env, &call.meeting, "/recording-ready", call).await
+}
+
+async fn post<B: Serialize, R: DeserializeOwned>(
+    env: &Env,
+    meeting: &MeetingId,
+    path: &str,
+    body: &B,
+) -> Result<R, AppError> {
     let stub = env.durable_object(BINDING).and_then(|ns| ns.get_by_name(meeting.as_str())).map_err(unavailable)?;
     let body = serde_json::to_string(body).map_err(|_| internal())?;
     let mut init = RequestInit::new();

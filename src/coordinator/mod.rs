@@ -2,6 +2,7 @@
 //! `bbb_core::coordinator`. `client` is how the stateless worker calls it.
 
 pub mod client;
+mod delivery;
 mod object;
 pub mod protocol;
 mod store;

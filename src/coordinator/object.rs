@@ -4,12 +4,16 @@
 use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 
+use bbb_core::bbb::RecordingFilter;
+use bbb_core::coordinator::CoordinatorStore;
 use bbb_core::coordinator::{Coordinator, CoordinatorMemory, CreateSpec, Grant};
 use bbb_core::create_options::CreateOptions;
-use bbb_core::{AppError, Config};
+use bbb_core::webhook::Event;
+use bbb_core::{AppError, Config, ErrorCode};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use super::protocol::{GrantReply, JoinCall, RecoverCall};
+use super::delivery::deliver_due;
+use super::protocol::{CallbackReply, EndedCall, GrantReply, JoinCall, RecordingCall, RecoverCall};
 use super::store::{alarm_time, DoStore};
 use crate::clock::now_seconds;
 use crate::transport::FetchTransport;
@@ -56,7 +60,37 @@ impl DurableObject for MeetingCoordinator {
                     Ok(current) => spec_of(&call, current),
                     Err(error) => return reply_error(&error),
                 };
-                coordinator.recover(call.stale, &spec, now, crate::random::nonce).await
+                let grant = coordinator.recover(call.stale, &spec, now, crate::random::nonce).await;
+                if let Ok(grant) = &grant {
+                    self.announce(&store, config, grant.events.clone(), now).await?;
+                }
+                grant
+            }
+            "/ended" => {
+                let call: EndedCall = req.json().await?;
+                return match coordinator.meeting_ended(&call.nonce, now).await {
+                    Ok(Some(events)) => {
+                        let announced = !events.is_empty();
+                        self.announce(&store, config, events, now).await?;
+                        Response::from_json(&CallbackReply { announced, state: None, bbb_calls: 0 })
+                    }
+                    Ok(None) => {
+                        reply_error(&AppError::new(ErrorCode::Gone, "No meeting instance with this callback is known."))
+                    }
+                    Err(error) => reply_error(&error),
+                };
+            }
+            "/recording-ready" => {
+                let call: RecordingCall = req.json().await?;
+                return match self.confirm_recording(&coordinator, &call, now).await {
+                    Ok((events, state)) => {
+                        let announced = !events.is_empty();
+                        self.announce(&store, config, events, now).await?;
+                        let bbb_calls = bbb.transport().calls();
+                        Response::from_json(&CallbackReply { announced, state: Some(state), bbb_calls })
+                    }
+                    Err(error) => reply_error(&error),
+                };
             }
             "/state" => {
                 return match coordinator.current().await {
@@ -72,12 +106,20 @@ impl DurableObject for MeetingCoordinator {
         }
     }
 
-    /// Forgets expired `jti`s and comes back when the next one expires.
+    /// Sends due host notifications, forgets expired `jti`s, and comes back for the next of either.
     async fn alarm(&self) -> Result<Response> {
         self.alarm_pending.set(false);
         let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
         let now = now_seconds();
-        if let Some(next) = store.forget_expired_jtis(now).await? {
+        let next_jti = store.forget_expired_jtis(now).await?;
+        let next_delivery = match (self.config(), store.load_instance().await) {
+            (Ok(config), Ok(instance)) => {
+                let meeting = instance.map(|i| i.meeting).unwrap_or_default();
+                deliver_due(&store, config, &meeting, now).await?
+            }
+            _ => None,
+        };
+        if let Some(next) = [next_jti, next_delivery].into_iter().flatten().min() {
             self.state.storage().set_alarm(alarm_time(next)).await?;
             self.alarm_pending.set(true);
         }
@@ -86,6 +128,32 @@ impl DurableObject for MeetingCoordinator {
 }
 
 impl MeetingCoordinator {
+    /// Queues host notifications, when the operator configured a receiver.
+    async fn announce(&self, store: &DoStore<'_>, config: &Config, events: Vec<Event>, now: i64) -> Result<()> {
+        if config.webhooks.is_none() {
+            return Ok(());
+        }
+        store.enqueue(events, now).await
+    }
+
+    /// Confirms a recording with `getRecordings` before anything user-visible happens.
+    async fn confirm_recording(
+        &self,
+        coordinator: &Coordinator<'_, DoStore<'_>, FetchTransport>,
+        call: &RecordingCall,
+        now: i64,
+    ) -> std::result::Result<(Vec<Event>, String), AppError> {
+        let filter = RecordingFilter::Record(call.record_id.clone());
+        let found = coordinator.bbb.recordings(&filter, "any", None).await?;
+        let recording = found
+            .recordings
+            .into_iter()
+            .find(|r| r.record_id == call.record_id)
+            .ok_or_else(|| AppError::new(ErrorCode::Gone, "BBB does not know this recording."))?;
+        let events = coordinator.recording_ready(&call.meeting, &recording, now).await?;
+        Ok((events, recording.state))
+    }
+
     fn config(&self) -> std::result::Result<&Config, AppError> {
         if let Some(config) = self.config.get() {
             return Ok(config);

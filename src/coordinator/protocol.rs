@@ -1,7 +1,7 @@
 //! What the worker and the meeting's Durable Object say to each other (JSON over the stub).
 
 use bbb_core::coordinator::{CreateSpec, Jti};
-use bbb_core::{CreateTime, MeetingId};
+use bbb_core::{CreateTime, MeetingId, RecordId};
 use serde::{Deserialize, Serialize};
 
 /// `POST /join`: spend `jti` and make sure the meeting runs.
@@ -16,6 +16,27 @@ pub struct JoinCall {
 pub struct RecoverCall {
     pub meeting: MeetingId,
     pub stale: CreateTime,
+}
+
+/// `POST /ended`: BBB called the `meetingEndedURL` of the instance with `nonce`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EndedCall {
+    pub nonce: String,
+}
+
+/// `POST /recording-ready`: BBB says `record_id` of this meeting is ready; confirm and announce.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RecordingCall {
+    pub meeting: MeetingId,
+    pub record_id: RecordId,
+}
+
+/// What a callback did: whether it produced a notification.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CallbackReply {
+    pub announced: bool,
+    pub state: Option<String>,
+    pub bbb_calls: u32,
 }
 
 /// The answer to both: the instance to join, and what it cost.

@@ -1,15 +1,21 @@
-//! Coordinator storage on Durable Object storage: the instance under `instance`, each spent
-//! `jti` under `jti:<jti>` until its window ends. An alarm forgets expired `jti`s, so storage
-//! stays bounded by the joins of the last token lifetime.
+//! Coordinator storage on Durable Object storage:
+//! - `instance`: the meeting instance (JSON);
+//! - `jti:<jti>`: a spent token until its window ends (an alarm forgets it afterwards, so storage
+//!   stays bounded by the joins of the last token lifetime);
+//! - `announced:<record_id>`: `recording.ready` was queued for it;
+//! - `outbox:<event id>`: a host notification on its way, with its attempts (JSON).
 
 use std::cell::Cell;
 
 use bbb_core::coordinator::{sweep, CoordinatorStore, Instance, StoreError};
+use bbb_core::webhook::{Delivery, Event};
 use worker::js_sys::Map;
 use worker::{ListOptions, Storage};
 
 const INSTANCE: &str = "instance";
 const JTI_PREFIX: &str = "jti:";
+const ANNOUNCED_PREFIX: &str = "announced:";
+const OUTBOX_PREFIX: &str = "outbox:";
 
 pub struct DoStore<'a> {
     pub storage: Storage,
@@ -36,6 +42,15 @@ impl CoordinatorStore for DoStore<'_> {
         Ok(until.is_some_and(|until| until >= now))
     }
 
+    async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError> {
+        let key = format!("{ANNOUNCED_PREFIX}{record_id}");
+        if self.storage.get::<bool>(&key).await.map_err(|_| StoreError)?.is_some() {
+            return Ok(false);
+        }
+        self.storage.put(&key, true).await.map_err(|_| StoreError)?;
+        Ok(true)
+    }
+
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
         self.storage.put(&format!("{JTI_PREFIX}{jti}"), until).await.map_err(|_| StoreError)?;
         if !self.alarm_pending.get() {
@@ -50,6 +65,45 @@ impl CoordinatorStore for DoStore<'_> {
 }
 
 impl DoStore<'_> {
+    /// Queues `events` for the host, once per event id, and makes the alarm come now.
+    pub async fn enqueue(&self, events: Vec<Event>, now: i64) -> worker::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        for event in events {
+            let key = format!("{OUTBOX_PREFIX}{}", event.id);
+            if self.storage.get::<String>(&key).await?.is_none() {
+                let delivery = serde_json::to_string(&Delivery::new(event, now))
+                    .map_err(|e| worker::Error::RustError(e.to_string()))?;
+                self.storage.put(&key, delivery).await?;
+            }
+        }
+        self.storage.set_alarm(alarm_time(now - 1)).await?;
+        self.alarm_pending.set(true);
+        Ok(())
+    }
+
+    /// Every queued delivery.
+    pub async fn deliveries(&self) -> worker::Result<Vec<Delivery>> {
+        let entries: Map = self.storage.list_with_options(ListOptions::new().prefix(OUTBOX_PREFIX)).await?;
+        let mut deliveries = Vec::new();
+        entries.for_each(&mut |value, _| {
+            if let Some(delivery) = value.as_string().and_then(|json| serde_json::from_str(&json).ok()) {
+                deliveries.push(delivery);
+            }
+        });
+        Ok(deliveries)
+    }
+
+    pub async fn save_delivery(&self, delivery: &Delivery) -> worker::Result<()> {
+        let json = serde_json::to_string(delivery).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        self.storage.put(&format!("{OUTBOX_PREFIX}{}", delivery.event.id), json).await
+    }
+
+    pub async fn remove_delivery(&self, delivery: &Delivery) -> worker::Result<()> {
+        self.storage.delete(&format!("{OUTBOX_PREFIX}{}", delivery.event.id)).await.map(drop)
+    }
+
     /// Deletes the `jti`s whose window ended by `now`; returns when the next one ends.
     pub async fn forget_expired_jtis(&self, now: i64) -> worker::Result<Option<i64>> {
         let entries: Map = self.storage.list_with_options(ListOptions::new().prefix(JTI_PREFIX)).await?;

@@ -1,3 +1,4 @@
+pub mod callbacks;
 pub mod healthz;
 pub mod join;
 pub mod join_error;

@@ -11,6 +11,7 @@ use crate::bbb::{ApiBase, ChecksumAlgorithm, Signer};
 use crate::role::ModeratorRoles;
 use crate::secret::Secret;
 use crate::token::{parse_allow_list, TokenPolicy};
+use crate::webhook::WebhookSecret;
 
 /// Where settings come from: `[vars]` and secret storage at the edge, a map in tests.
 pub trait ConfigSource {
@@ -29,6 +30,17 @@ pub struct Config {
     pub logout_url: Option<String>,
     /// Key of the worker's own callback-URL tokens.
     pub callback_key: Secret,
+    /// Where host notifications go, if anywhere.
+    pub webhooks: Option<WebhookTarget>,
+    /// First retry delay of a host notification; later ones grow from it.
+    pub webhook_retry_base_seconds: u64,
+}
+
+/// `HOST_WEBHOOK_URL` and its signing secret.
+#[derive(Clone, Debug)]
+pub struct WebhookTarget {
+    pub url: String,
+    pub secret: WebhookSecret,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,6 +179,22 @@ impl Config {
             problems.push(ConfigProblem::Missing("JWT_SECRET"));
         }
         let callback_secret = non_empty(source.secret("CALLBACK_SECRET")).map(Secret::new);
+        let webhook_url = optional(&mut problems, "HOST_WEBHOOK_URL", var("HOST_WEBHOOK_URL"), |v| {
+            check_http_url(v.trim()).map(|_| v.trim().to_owned())
+        });
+        let webhook_secret =
+            optional(&mut problems, "HOST_WEBHOOK_SECRET", non_empty(source.secret("HOST_WEBHOOK_SECRET")), |v| {
+                WebhookSecret::parse(v)
+            });
+        if webhook_url.is_some()
+            && webhook_secret.is_none()
+            && !problems.iter().any(|p| matches!(p, ConfigProblem::Invalid("HOST_WEBHOOK_SECRET", _)))
+        {
+            problems.push(ConfigProblem::Missing("HOST_WEBHOOK_SECRET"));
+        }
+        let webhooks = webhook_url.zip(webhook_secret).map(|(url, secret)| WebhookTarget { url, secret });
+        let webhook_retry_base_seconds =
+            seconds(&mut problems, "WEBHOOK_RETRY_BASE_SECONDS", var("WEBHOOK_RETRY_BASE_SECONDS"), 5, 1..=3600);
 
         match (bbb_base, public_url, issuers, audience, bbb_secret) {
             (Some(bbb_base), Some(public_url), Some(issuers), Some(audience), Some(bbb_secret))
@@ -189,6 +217,8 @@ impl Config {
                     moderator_roles,
                     logout_url,
                     callback_key,
+                    webhooks,
+                    webhook_retry_base_seconds,
                 })
             }
             _ => Err(ConfigError(problems)),
@@ -314,6 +344,26 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("md5") && !text.contains("lots") && !text.contains("value"), "{text}");
+    }
+
+    #[test]
+    fn webhooks_need_a_whsec_secret() {
+        let mut settings = full();
+        settings.insert("HOST_WEBHOOK_URL", "https://lms.example/hooks");
+        assert_eq!(
+            Config::load(&MapSource(settings.clone())).unwrap_err().setting_names(),
+            vec!["HOST_WEBHOOK_SECRET"]
+        );
+        settings.insert("HOST_WEBHOOK_SECRET", "plain-secret");
+        assert_eq!(
+            Config::load(&MapSource(settings.clone())).unwrap_err().setting_names(),
+            vec!["HOST_WEBHOOK_SECRET"]
+        );
+        settings.insert("HOST_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let config = Config::load(&MapSource(settings)).unwrap();
+        assert_eq!(config.webhooks.unwrap().url, "https://lms.example/hooks");
+        assert_eq!(config.webhook_retry_base_seconds, 5);
+        assert!(Config::load(&MapSource(full())).unwrap().webhooks.is_none());
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     ScopeMissing,
     NotFound,
     MethodNotAllowed,
+    /// A callback for something this worker does not know (any more): BBB stops retrying.
+    Gone,
     ConfigMissing,
     BbbFailed,
     BbbBadResponse,
@@ -29,7 +31,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         Self::TokenMissing,
         Self::TokenInvalid,
         Self::AlgorithmNotAllowed,
@@ -44,6 +46,7 @@ impl ErrorCode {
         Self::ScopeMissing,
         Self::NotFound,
         Self::MethodNotAllowed,
+        Self::Gone,
         Self::ConfigMissing,
         Self::BbbFailed,
         Self::BbbBadResponse,
@@ -72,6 +75,7 @@ impl ErrorCode {
             Self::ScopeMissing => "scope_missing",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::Gone => "gone",
             Self::ConfigMissing => "config_missing",
             Self::BbbFailed => "bbb_failed",
             Self::BbbBadResponse => "bbb_bad_response",
@@ -95,6 +99,7 @@ impl ErrorCode {
             Self::ScopeMissing => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::Gone => 410,
             Self::Internal => 500,
             Self::BbbFailed | Self::BbbBadResponse | Self::BbbUnreachable => 502,
             Self::ConfigMissing => 503,

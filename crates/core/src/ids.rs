@@ -75,9 +75,23 @@ impl fmt::Display for MeetingId {
 
 /// A recording id: `sha1_hex(meetingID) + "-" + createTime`, the internal meeting id of the
 /// session that was recorded (bbb-api.md §4b, checksum-vectors B2).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct RecordId(String);
+
+impl From<RecordId> for String {
+    fn from(id: RecordId) -> String {
+        id.0
+    }
+}
+
+impl TryFrom<String> for RecordId {
+    type Error = InvalidRecordId;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        RecordId::parse(&raw)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvalidRecordId;

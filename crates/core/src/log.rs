@@ -30,3 +30,22 @@ impl RequestLog {
         serde_json::to_string(self).expect("plain struct serialises")
     }
 }
+
+/// One line per host-notification attempt (from the coordinator's alarm). No URL, no body.
+#[derive(Debug, Serialize)]
+pub struct DeliveryLog<'a> {
+    pub route: &'static str,
+    pub event: &'a str,
+    pub meeting: &'a str,
+    pub attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `delivered`, `retry` or `given_up`.
+    pub outcome: &'static str,
+}
+
+impl DeliveryLog<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain struct serialises")
+    }
+}

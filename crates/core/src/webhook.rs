@@ -66,6 +66,31 @@ impl Event {
     }
 }
 
+/// One event on its way to the host: how often it was tried, and when next.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Delivery {
+    pub event: Event,
+    pub attempts: u32,
+    pub first_at: i64,
+    pub next_at: i64,
+}
+
+impl Delivery {
+    pub fn new(event: Event, now: i64) -> Self {
+        Delivery { event, attempts: 0, first_at: now, next_at: now }
+    }
+
+    /// After a failed attempt: when to try again, or `None` once it has been tried long enough.
+    pub fn failed(mut self, now: i64, base_seconds: u64) -> Option<Delivery> {
+        self.attempts += 1;
+        if now - self.first_at >= GIVE_UP_AFTER_SECONDS {
+            return None;
+        }
+        self.next_at = now + retry_delay(self.attempts, base_seconds) as i64;
+        Some(self)
+    }
+}
+
 /// Growing delays from `base`: base, 2·base, 4·base, … capped at an hour. With a 5 s base the
 /// attempts span a day after about 30 tries.
 pub fn retry_delay(attempt: u32, base_seconds: u64) -> u64 {
@@ -135,6 +160,19 @@ mod tests {
         assert_eq!(body["type"], "meeting.ended");
         assert_eq!(body["data"], json!({"meeting": "room", "create_time": 1}));
         assert_eq!(body["timestamp"], "1970-01-01T00:01:40Z");
+    }
+
+    #[test]
+    fn deliveries_are_retried_then_given_up() {
+        let event = Event::meeting_ended(&MeetingId::parse("room").unwrap(), CreateTime(1), 0);
+        let first = Delivery::new(event, 1000);
+        assert_eq!(first.next_at, 1000);
+        let second = first.failed(1000, 5).unwrap();
+        assert_eq!((second.attempts, second.next_at), (1, 1005));
+        let third = second.failed(1005, 5).unwrap();
+        assert_eq!((third.attempts, third.next_at), (2, 1015));
+        assert!(third.clone().failed(1000 + GIVE_UP_AFTER_SECONDS - 1, 5).is_some());
+        assert!(third.failed(1000 + GIVE_UP_AFTER_SECONDS, 5).is_none());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Coordinator storage in memory: for host tests and tools. The edge uses Durable Object storage.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{CoordinatorStore, Instance, StoreError};
 
@@ -9,6 +9,7 @@ use super::{CoordinatorStore, Instance, StoreError};
 pub struct MemoryStore {
     pub instance: RefCell<Option<Instance>>,
     pub jtis: RefCell<HashMap<String, i64>>,
+    pub announced: RefCell<HashSet<String>>,
 }
 
 impl CoordinatorStore for MemoryStore {
@@ -28,5 +29,9 @@ impl CoordinatorStore for MemoryStore {
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
         self.jtis.borrow_mut().insert(jti.to_owned(), until);
         Ok(())
+    }
+
+    async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError> {
+        Ok(self.announced.borrow_mut().insert(record_id.to_owned()))
     }
 }

@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::error::{AppError, ErrorCode};
 use crate::ids::CreateTime;
 use crate::token::TokenError;
+use crate::webhook::Event;
 
 /// Persistent storage of one coordinator (Durable Object storage at the edge).
 #[allow(async_fn_in_trait)]
@@ -33,6 +34,8 @@ pub trait CoordinatorStore {
     async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError>;
     /// Remembers `jti` until `until` (seconds since the epoch); later it may be forgotten.
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError>;
+    /// Records that `record_id` was announced; false when it already was.
+    async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +78,8 @@ pub struct Grant {
     pub created: bool,
     /// Create parameters that differ from the running instance's (logged, not applied).
     pub drift: Vec<String>,
+    /// Host notifications this step produced (a recovery learns that the old instance ended).
+    pub events: Vec<Event>,
 }
 
 /// One request's view of the coordinator: its memory plus this request's store, settings and BBB.
@@ -125,14 +130,52 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         now: i64,
         nonce: impl FnOnce() -> String,
     ) -> Result<Grant, AppError> {
+        let mut ended = Vec::new();
         if let Some(mut instance) = self.current().await? {
             if instance.create_time == stale && instance.is_running() {
                 instance.status = Status::Ended;
                 self.store.save_instance(&instance).await?;
+                // BBB no longer has it: it ended, and the host hears so (once: same event id).
+                ended.push(ended_event(&instance, now));
                 *self.memory.instance.borrow_mut() = Some(Some(instance));
             }
         }
-        self.ensure(spec, now, nonce).await
+        let mut grant = self.ensure(spec, now, nonce).await?;
+        grant.events = ended;
+        Ok(grant)
+    }
+
+    /// BBB called the `meetingEndedURL` with `nonce`. The first call for the running instance
+    /// marks it ended (the next join creates a new one) and yields `meeting.ended`; repeats yield
+    /// nothing. `None`: the nonce belongs to no instance this coordinator knows (`410`).
+    pub async fn meeting_ended(&self, nonce: &str, now: i64) -> Result<Option<Vec<Event>>, AppError> {
+        let Some(mut instance) = self.current().await?.filter(|i| i.nonce == nonce) else {
+            return Ok(None);
+        };
+        if !instance.is_running() {
+            return Ok(Some(Vec::new()));
+        }
+        instance.status = Status::Ended;
+        self.store.save_instance(&instance).await?;
+        let event = ended_event(&instance, now);
+        *self.memory.instance.borrow_mut() = Some(Some(instance));
+        Ok(Some(vec![event]))
+    }
+
+    /// A recording BBB confirmed (`published` or `unpublished`): `recording.ready`, once per id.
+    pub async fn recording_ready(
+        &self,
+        meeting: &crate::ids::MeetingId,
+        recording: &crate::bbb::response::Recording,
+        now: i64,
+    ) -> Result<Vec<Event>, AppError> {
+        if !matches!(recording.state.as_str(), "published" | "unpublished") {
+            return Ok(Vec::new());
+        }
+        if !self.store.first_announcement(recording.record_id.as_str()).await? {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Event::recording_ready(meeting, recording, now)])
     }
 
     /// The instance as stored (for status routes and tests).
@@ -149,7 +192,7 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
     async fn ensure(&self, spec: &CreateSpec, now: i64, nonce: impl FnOnce() -> String) -> Result<Grant, AppError> {
         if let Some(instance) = self.current().await?.filter(Instance::is_running) {
             let drift = instance.drift(spec);
-            return Ok(Grant { instance, created: false, drift });
+            return Ok(Grant { instance, created: false, drift, events: Vec::new() });
         }
         let waiting = {
             let mut inflight = self.memory.inflight.borrow_mut();
@@ -168,13 +211,13 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         if let Some(receiver) = waiting {
             let instance = receiver.await.unwrap_or_else(|_| Err(abandoned()))?;
             let drift = instance.drift(spec);
-            return Ok(Grant { instance, created: false, drift });
+            return Ok(Grant { instance, created: false, drift, events: Vec::new() });
         }
         // This request creates; whatever happens, the waiters get the outcome.
         let flight = Flight { memory: self.memory, outcome: None };
         let outcome = self.create(spec, now, nonce).await;
         flight.land(outcome.clone());
-        outcome.map(|instance| Grant { instance, created: true, drift: Vec::new() })
+        outcome.map(|instance| Grant { instance, created: true, drift: Vec::new(), events: Vec::new() })
     }
 
     async fn create(&self, spec: &CreateSpec, now: i64, nonce: impl FnOnce() -> String) -> Result<Instance, AppError> {
@@ -217,6 +260,11 @@ impl Drop for Flight<'_> {
             let _ = waiter.send(outcome.clone());
         }
     }
+}
+
+fn ended_event(instance: &Instance, now: i64) -> Event {
+    let meeting = crate::ids::MeetingId::parse(&instance.meeting).expect("stored from a MeetingId");
+    Event::meeting_ended(&meeting, instance.create_time, now)
 }
 
 fn abandoned() -> AppError {

@@ -100,6 +100,9 @@ impl CoordinatorStore for MemStore {
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
         self.inner.remember_jti(jti, until).await
     }
+    async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError> {
+        self.inner.first_announcement(record_id).await
+    }
 }
 
 struct World {
@@ -142,8 +145,10 @@ fn jti(id: &str) -> Jti {
     Jti { id: id.to_owned(), issued_at: NOW - 10, until: NOW + 60 }
 }
 
+/// A fresh nonce per create, as the edge's random ones are.
 fn nonce() -> String {
-    "n0nce".to_owned()
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    format!("nonce-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 #[test]
@@ -261,7 +266,7 @@ fn later_tokens_do_not_change_a_running_instance() {
     let state = block_on(coordinator.current()).unwrap().unwrap();
     assert_eq!(state.name, "Course");
     assert_eq!(state.params, vec![("record".to_owned(), "true".to_owned())]);
-    assert_eq!(state.nonce, "n0nce");
+    assert!(state.nonce.starts_with("nonce-"));
 }
 
 #[test]
@@ -323,4 +328,60 @@ fn the_store_is_asked_only_about_tokens_an_earlier_memory_could_have_seen() {
     assert_eq!(world.store.jti_reads.get(), reads + 1);
     let replay = block_on(coordinator.join(&fresh, &spec("Course", true), later + 32, nonce)).unwrap_err();
     assert_eq!(replay.code, ErrorCode::TokenReplayed);
+}
+
+#[test]
+fn meeting_ended_once_per_instance_and_the_next_join_creates() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(block_on(coordinator.meeting_ended("other-nonce", NOW)).unwrap(), None, "unknown: 410");
+    let nonce_of_first = first.instance.nonce.clone();
+    let events = block_on(coordinator.meeting_ended(&nonce_of_first, NOW)).unwrap().unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0].body.contains("\"meeting.ended\"")
+            && events[0].body.contains(&first.instance.create_time.0.to_string())
+    );
+    for _ in 0..4 {
+        assert_eq!(
+            block_on(coordinator.meeting_ended(&nonce_of_first, NOW)).unwrap(),
+            Some(vec![]),
+            "BBB's retries: nothing new"
+        );
+    }
+    assert!(block_on(coordinator.join(&jti("b"), &spec("Course", true), NOW, nonce)).unwrap().created);
+}
+
+#[test]
+fn a_recovery_announces_the_instance_it_dropped() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    let recovered =
+        block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(recovered.events.len(), 1);
+    let late_callback = block_on(coordinator.meeting_ended(&first.instance.nonce, NOW)).unwrap();
+    assert!(late_callback.is_none() || late_callback == Some(vec![]), "never a second meeting.ended");
+    assert!(recovered.instance.is_running(), "the new instance is untouched by the old callback");
+}
+
+#[test]
+fn recording_ready_once_per_record_and_only_when_confirmed() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let meeting = MeetingId::parse("course-101").unwrap();
+    let body = include_str!("../../../../../shared/fixtures/bbb/getRecordings-multiple.docs.xml");
+    let mut recording = crate::bbb::response::Recordings::parse(body).unwrap().recordings.remove(0);
+    recording.state = "processing".into();
+    assert!(block_on(coordinator.recording_ready(&meeting, &recording, NOW)).unwrap().is_empty());
+    recording.state = "published".into();
+    let events = block_on(coordinator.recording_ready(&meeting, &recording, NOW)).unwrap();
+    assert_eq!(events.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&events[0].body).unwrap();
+    assert_eq!(body["type"], "recording.ready");
+    assert_eq!(body["data"]["record_id"], recording.record_id.as_str());
+    assert_eq!(body["data"]["published"], true);
+    assert!(body["data"]["playback"][0]["url"].as_str().unwrap().starts_with("https://"));
+    assert!(block_on(coordinator.recording_ready(&meeting, &recording, NOW)).unwrap().is_empty(), "once per record_id");
 }
