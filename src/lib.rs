@@ -21,7 +21,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let route = Route::parse(&req.method(), &req.path());
     let mut log =
         RequestLog { route: route.name(), method: route::method_name(&req.method()), ..RequestLog::default() };
-    let wants_html = respond::wants_html(&req);
+    // The API answers JSON whatever the client accepts.
+    let wants_html = route != Route::Api && respond::wants_html(&req);
     let result = match route {
         Route::Join => routes::join::handle(req, &env, &mut log).await,
         Route::JoinError => routes::join_error::handle(&req, &env, None, &mut log).await,
@@ -37,6 +38,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             routes::callbacks::meeting_ended(&env, &token, &mut log).await
         }
         Route::RecordingReady => routes::callbacks::recording_ready(req, &env, &mut log).await,
+        Route::Api => routes::api::handle(req, &env, &mut log).await,
         Route::Healthz => routes::healthz::handle(&env, &mut log).await,
         Route::MethodNotAllowed(_) => Err(bbb_core::AppError::new(
             bbb_core::ErrorCode::MethodNotAllowed,

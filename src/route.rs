@@ -11,6 +11,8 @@ pub enum Route {
     JoinErrorTicket,
     /// `/callbacks/meeting-ended/{token}`.
     MeetingEnded,
+    /// Anything under `/api/v1/`: the API routes its own paths and methods.
+    Api,
     RecordingReady,
     Left,
     Healthz,
@@ -20,6 +22,9 @@ pub enum Route {
 
 impl Route {
     pub fn parse(method: &Method, path: &str) -> Route {
+        if path.starts_with("/api/v1/") {
+            return Route::Api;
+        }
         if let Some(token) = path.strip_prefix("/callbacks/meeting-ended/") {
             if token.is_empty() || token.contains('/') {
                 return Route::NotFound;
@@ -60,6 +65,7 @@ impl Route {
             Route::Left => "left",
             Route::Healthz => "healthz",
             Route::MeetingEnded => "meeting_ended",
+            Route::Api => "api",
             Route::RecordingReady => "recording_ready",
             Route::MethodNotAllowed(name) => name,
             Route::NotFound => "not_found",

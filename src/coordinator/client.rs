@@ -1,5 +1,6 @@
 //! The worker's side of the coordinator: one stub call per join, errors passed through intact.
 
+use bbb_core::coordinator::Instance;
 use bbb_core::{AppError, ErrorCode, MeetingId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -15,6 +16,14 @@ pub async fn join(env: &Env, meeting: &MeetingId, call: &JoinCall) -> Result<Gra
 
 pub async fn recover(env: &Env, call: &RecoverCall) -> Result<GrantReply, AppError> {
     post(env, &call.meeting, "/recover", call).await
+}
+
+/// What the meeting's coordinator holds (`None` when it never created an instance).
+pub async fn state(env: &Env, meeting: &MeetingId) -> Result<Option<Instance>, AppError> {
+    let stub = env.durable_object(BINDING).and_then(|ns| ns.get_by_name(meeting.as_str())).map_err(unavailable)?;
+    let mut response = stub.fetch_with_str("https://coordinator/state").await.map_err(unavailable)?;
+    let text = response.text().await.map_err(unavailable)?;
+    serde_json::from_str(&text).map_err(|_| internal())
 }
 
 pub async fn ended(env: &Env, meeting: &MeetingId, call: &EndedCall) -> Result<CallbackReply, AppError> {

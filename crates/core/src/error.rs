@@ -18,6 +18,8 @@ pub enum ErrorCode {
     ClaimInvalid,
     CreateParamNotAllowed,
     ScopeMissing,
+    /// A malformed API request (query parameter or body); nothing was sent to BBB.
+    InvalidRequest,
     NotFound,
     MethodNotAllowed,
     /// A callback for something this worker does not know (any more): BBB stops retrying.
@@ -31,7 +33,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         Self::TokenMissing,
         Self::TokenInvalid,
         Self::AlgorithmNotAllowed,
@@ -44,6 +46,7 @@ impl ErrorCode {
         Self::ClaimInvalid,
         Self::CreateParamNotAllowed,
         Self::ScopeMissing,
+        Self::InvalidRequest,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Gone,
@@ -73,6 +76,7 @@ impl ErrorCode {
             Self::ClaimInvalid => "claim_invalid",
             Self::CreateParamNotAllowed => "create_param_not_allowed",
             Self::ScopeMissing => "scope_missing",
+            Self::InvalidRequest => "invalid_request",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Gone => "gone",
@@ -87,7 +91,7 @@ impl ErrorCode {
 
     pub fn status(self) -> u16 {
         match self {
-            Self::TokenMissing | Self::ClaimInvalid | Self::CreateParamNotAllowed => 400,
+            Self::TokenMissing | Self::ClaimInvalid | Self::CreateParamNotAllowed | Self::InvalidRequest => 400,
             Self::TokenInvalid
             | Self::AlgorithmNotAllowed
             | Self::TokenExpired

@@ -2,6 +2,7 @@
 //! network: token policy, role decision, BBB signing and parsing, and the join flow are plain
 //! functions and types, unit-tested on the host and in wasm.
 
+pub mod api;
 pub mod bbb;
 pub mod callback;
 pub mod config;

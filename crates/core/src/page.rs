@@ -120,7 +120,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn percent_decode(input: &str) -> Vec<u8> {
+/// Decodes `%XX` (and nothing else: `+` stays `+`, as in paths and java.net.URI queries).
+pub fn percent_decode(input: &str) -> Vec<u8> {
     let bytes = input.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -6,6 +6,7 @@ mod claims;
 mod error;
 
 pub use algorithm::{parse_allow_list, JwtAlgorithm};
+pub(crate) use claims::check_scope;
 pub use claims::JoinClaims;
 pub use error::TokenError;
 
