@@ -5,15 +5,18 @@ mod clock;
 mod coordinator;
 mod env_source;
 mod random;
+mod reconcile;
+mod registry;
 mod respond;
 mod route;
 mod routes;
 mod transport;
 
 use bbb_core::log::RequestLog;
-use worker::{console_log, event, Context, Env, Request, Response, Result};
+use worker::{console_log, event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 pub use coordinator::MeetingCoordinator;
+pub use registry::MeetingRegistry;
 use route::Route;
 
 #[event(fetch)]
@@ -66,4 +69,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     log.status = response.status_code();
     console_log!("{}", log.to_json());
     Ok(response)
+}
+
+/// The cron trigger: reconcile recordings whose recording-ready callback was lost.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    reconcile::run(&env).await;
 }

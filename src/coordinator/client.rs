@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Env, Method, Request, RequestInit};
 
-use super::protocol::{CallbackReply, EndedCall, GrantReply, JoinCall, RecordingCall, RecoverCall};
+use super::protocol::{CallbackReply, EndedCall, GrantReply, JoinCall, ReconcileCall, RecordingCall, RecoverCall};
 
 const BINDING: &str = "MEETINGS";
 
@@ -32,6 +32,10 @@ pub async fn ended(env: &Env, meeting: &MeetingId, call: &EndedCall) -> Result<C
 
 pub async fn recording_ready(env: &Env, call: &RecordingCall) -> Result<CallbackReply, AppError> {
     post(env, &call.meeting, "/recording-ready", call).await
+}
+
+pub async fn reconcile(env: &Env, call: &ReconcileCall) -> Result<CallbackReply, AppError> {
+    post(env, &call.meeting, "/reconcile", call).await
 }
 
 async fn post<B: Serialize, R: DeserializeOwned>(

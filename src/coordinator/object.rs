@@ -13,7 +13,7 @@ use bbb_core::{AppError, Config, ErrorCode};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::delivery::deliver_due;
-use super::protocol::{CallbackReply, EndedCall, GrantReply, JoinCall, RecordingCall, RecoverCall};
+use super::protocol::{CallbackReply, EndedCall, GrantReply, JoinCall, ReconcileCall, RecordingCall, RecoverCall};
 use super::store::{alarm_time, DoStore};
 use crate::clock::now_seconds;
 use crate::transport::FetchTransport;
@@ -52,7 +52,11 @@ impl DurableObject for MeetingCoordinator {
         let outcome = match req.path().as_str() {
             "/join" => {
                 let call: JoinCall = req.json().await?;
-                coordinator.join(&call.jti, &call.spec, now, crate::random::nonce).await
+                let grant = coordinator.join(&call.jti, &call.spec, now, crate::random::nonce).await;
+                if grant.as_ref().is_ok_and(|g| g.created) {
+                    self.register(&call.spec.meeting).await;
+                }
+                grant
             }
             "/recover" => {
                 let call: RecoverCall = req.json().await?;
@@ -63,6 +67,9 @@ impl DurableObject for MeetingCoordinator {
                 let grant = coordinator.recover(call.stale, &spec, now, crate::random::nonce).await;
                 if let Ok(grant) = &grant {
                     self.announce(&store, config, grant.events.clone(), now).await?;
+                    if grant.created {
+                        self.register(&call.meeting).await;
+                    }
                 }
                 grant
             }
@@ -76,6 +83,21 @@ impl DurableObject for MeetingCoordinator {
                     }
                     Ok(None) => {
                         reply_error(&AppError::new(ErrorCode::Gone, "No meeting instance with this callback is known."))
+                    }
+                    Err(error) => reply_error(&error),
+                };
+            }
+            "/reconcile" => {
+                let call: ReconcileCall = req.json().await?;
+                return match self.reconcile(&coordinator, &call.meeting, now).await {
+                    Ok(events) => {
+                        let announced = !events.is_empty();
+                        self.announce(&store, config, events, now).await?;
+                        Response::from_json(&CallbackReply {
+                            announced,
+                            state: None,
+                            bbb_calls: bbb.transport().calls(),
+                        })
                     }
                     Err(error) => reply_error(&error),
                 };
@@ -136,6 +158,32 @@ impl MeetingCoordinator {
         store.enqueue(events, now).await
     }
 
+    /// Tells the registry an instance was created, so reconciliation looks here. A failure only
+    /// costs reconciliation for this meeting; the join goes on.
+    async fn register(&self, meeting: &bbb_core::MeetingId) {
+        if let Err(error) = crate::registry::created(&self.env, meeting).await {
+            worker::console_error!("{}", error.to_json());
+        }
+    }
+
+    /// Recordings of `meeting` that BBB lists as ready and no one announced yet.
+    async fn reconcile(
+        &self,
+        coordinator: &Coordinator<'_, DoStore<'_>, FetchTransport>,
+        meeting: &bbb_core::MeetingId,
+        now: i64,
+    ) -> std::result::Result<Vec<Event>, AppError> {
+        if coordinator.config.webhooks.is_none() {
+            return Ok(Vec::new());
+        }
+        let filter = RecordingFilter::Meeting(meeting.clone());
+        let mut events = Vec::new();
+        for recording in coordinator.bbb.recordings(&filter, "published,unpublished", None).await?.recordings {
+            events.extend(coordinator.recording_ready(meeting, &recording, now).await?);
+        }
+        Ok(events)
+    }
+
     /// Confirms a recording with `getRecordings` before anything user-visible happens.
     async fn confirm_recording(
         &self,
@@ -150,7 +198,11 @@ impl MeetingCoordinator {
             .into_iter()
             .find(|r| r.record_id == call.record_id)
             .ok_or_else(|| AppError::new(ErrorCode::Gone, "BBB does not know this recording."))?;
-        let events = coordinator.recording_ready(&call.meeting, &recording, now).await?;
+        // Without a receiver nothing is announced, so nothing is marked as announced either.
+        let events = match coordinator.config.webhooks {
+            Some(_) => coordinator.recording_ready(&call.meeting, &recording, now).await?,
+            None => Vec::new(),
+        };
         Ok((events, recording.state))
     }
 

@@ -31,6 +31,12 @@ pub struct RecordingCall {
     pub record_id: RecordId,
 }
 
+/// `POST /reconcile`: look for ready recordings no one announced (their callback was lost).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReconcileCall {
+    pub meeting: MeetingId,
+}
+
 /// What a callback did: whether it produced a notification.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct CallbackReply {

@@ -44,9 +44,10 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
         (Method::Get, ["recordings"]) => {
             let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
             let query = RecordingQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-            log.meeting = Some(query.meeting.as_str().to_owned());
-            let list =
-                bbb.recordings(&RecordingFilter::Meeting(query.meeting.clone()), &query.states, query.page).await?;
+            if let RecordingFilter::Meeting(meeting) = &query.filter {
+                log.meeting = Some(meeting.as_str().to_owned());
+            }
+            let list = bbb.recordings(&query.filter, &query.states, query.page).await?;
             api::recordings_json(&list, &query)
         }
         (Method::Get, ["recordings", id]) => api::recording_json(&one(&bbb, &record_id(id)?).await?),

@@ -134,6 +134,8 @@ describe("recordings", () => {
     assert.ok([first.record_id, second.record_id].includes(any.json.recordings[0].record_id));
 
     assert.equal((await api("GET", `recordings/${second.record_id}`)).json.state, "processing");
+    const byId = await api("GET", `recordings?record_id=${first.record_id}`);
+    assert.deepEqual(byId.json.recordings.map((r) => r.record_id), [first.record_id]);
     const unpublished = await api("POST", `recordings/${first.record_id}/unpublish`);
     assert.deepEqual([unpublished.json.state, unpublished.json.published], ["unpublished", false]);
     assert.equal((await api("POST", `recordings/${first.record_id}/publish`)).json.published, true);

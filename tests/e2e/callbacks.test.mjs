@@ -196,3 +196,31 @@ test("nothing leaks", async () => {
   await pause(200);
   assertNothingLeaks({ records: http.seen, lines: worker.lines, secrets: [BBB_SECRET, JWT_SECRET, WEBHOOK_SECRET, WEBHOOK_SECRET.slice(6)], tokens: [], signedUrls: [] });
 });
+
+describe("reconciliation", () => {
+  const runCron = () => fetch(`${worker.origin}/__scheduled?cron=${encodeURIComponent("*/10 * * * *")}`);
+
+  test("a lost recording-ready callback is announced by the scheduled pass, once", async () => {
+    const meeting = meetingId();
+    await startMeeting(meeting);
+    await sim.endMeeting(meeting);
+    const recording = await sim.record(meeting, { callbacks: 0 }); // the callback is lost
+    await pause(800);
+    assert.equal(events("recording.ready", meeting).length, 0);
+
+    assert.equal((await runCron()).status, 200);
+    await receiver.until(() => events("recording.ready", meeting).length === 1);
+    const [event] = events("recording.ready", meeting);
+    assert.equal(event.json.data.record_id, recording.record_id);
+    assert.ok(verifyStandardWebhook(WEBHOOK_SECRET, event.headers, event.body));
+
+    // A later callback or pass for the same recording announces nothing new.
+    await sim.record(meeting, { callbacks: 1 });
+    await pause(1000);
+    assert.equal(events("recording.ready", meeting).length, 1);
+    await pause(300);
+    const pass = worker.logs().findLast((l) => l.route === "reconcile");
+    assert.ok(pass.reconciled.meetings >= 1, JSON.stringify(pass));
+    assert.ok(pass.reconciled.announced >= 1, JSON.stringify(pass));
+  });
+});

@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::bbb::response::{MeetingInfo, Recording, Recordings};
+use crate::bbb::RecordingFilter;
 use crate::config::Config;
 use crate::coordinator::Instance;
 use crate::error::{AppError, ErrorCode};
@@ -43,10 +44,10 @@ pub fn record_id(raw: &str) -> Result<RecordId, AppError> {
     RecordId::parse(raw).map_err(|reason| invalid(format!("The recording id {reason}.")))
 }
 
-/// `GET /api/v1/recordings?meeting=&state=&offset=&limit=`.
+/// `GET /api/v1/recordings?meeting=|record_id=&state=&offset=&limit=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordingQuery {
-    pub meeting: MeetingId,
+    pub filter: RecordingFilter,
     pub states: String,
     pub page: Option<(u32, u32)>,
 }
@@ -55,10 +56,11 @@ const STATES: [&str; 6] = ["processing", "processed", "published", "unpublished"
 
 impl RecordingQuery {
     pub fn parse<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Self, AppError> {
-        let (mut meeting, mut states, mut offset, mut limit) = (None, None, None, None);
+        let (mut filter, mut states, mut offset, mut limit) = (None, None, None, None);
         for (name, value) in pairs {
             match name {
-                "meeting" => meeting = Some(meeting_id(value)?),
+                "meeting" => filter = Some(RecordingFilter::Meeting(meeting_id(value)?)),
+                "record_id" => filter = Some(RecordingFilter::Record(record_id(value)?)),
                 "state" => {
                     if value.split(',').any(|s| !STATES.contains(&s)) {
                         return Err(invalid(format!("`state` takes a comma list of {}.", STATES.join(", "))));
@@ -80,13 +82,14 @@ impl RecordingQuery {
                 _ => {}
             }
         }
-        let meeting = meeting
-            .ok_or_else(|| invalid("`meeting` is required: listing every recording on the server is never done."))?;
+        let filter = filter.ok_or_else(|| {
+            invalid("`meeting` or `record_id` is required: listing every recording on the server is never done.")
+        })?;
         let page = match (offset, limit) {
             (None, None) => None,
             (offset, limit) => Some((offset.unwrap_or(0), limit.unwrap_or(100))),
         };
-        Ok(RecordingQuery { meeting, states: states.unwrap_or_else(|| "published,unpublished".into()), page })
+        Ok(RecordingQuery { filter, states: states.unwrap_or_else(|| "published,unpublished".into()), page })
     }
 }
 
@@ -183,7 +186,10 @@ mod tests {
     #[test]
     fn recording_queries_are_always_filtered_and_checked() {
         let q = query(&[("meeting", "room-1")]).unwrap();
-        assert_eq!((q.meeting.as_str(), q.states.as_str(), q.page), ("room-1", "published,unpublished", None));
+        assert_eq!(q.filter, RecordingFilter::Meeting(MeetingId::parse("room-1").unwrap()));
+        assert_eq!((q.states.as_str(), q.page), ("published,unpublished", None));
+        let by_record = query(&[("record_id", "6367c48dd193d56ea7b0baad25b19455e529f5ee-1586581110019")]).unwrap();
+        assert!(matches!(by_record.filter, RecordingFilter::Record(_)));
         let q = query(&[("meeting", "room-1"), ("state", "any"), ("offset", "20"), ("limit", "10")]).unwrap();
         assert_eq!((q.states.as_str(), q.page), ("any", Some((20, 10))));
         for bad in [
@@ -193,6 +199,7 @@ mod tests {
             &[("meeting", "room"), ("limit", "0")][..],
             &[("meeting", "room"), ("limit", "101")][..],
             &[("meeting", "room"), ("offset", "-1")][..],
+            &[("record_id", "../x")][..],
         ] {
             assert_eq!(query(bad).unwrap_err().code, ErrorCode::InvalidRequest, "{bad:?}");
         }

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod join;
 pub mod log;
 pub mod page;
+pub mod registry;
 pub mod role;
 pub mod secret;
 pub mod ticket;

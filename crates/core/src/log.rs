@@ -23,6 +23,16 @@ pub struct RequestLog {
     /// Create parameters a token asked for that differ from the running instance's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<String>,
+    /// A reconciliation pass: meetings looked at, recordings announced, meetings that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciled: Option<Reconciled>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Reconciled {
+    pub meetings: u32,
+    pub announced: u32,
+    pub failed: u32,
 }
 
 impl RequestLog {

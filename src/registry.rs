@@ -1,0 +1,107 @@
+//! The meeting registry: one Durable Object (named "registry") that knows which meetings were
+//! created recently, so the scheduled reconciliation pass knows where to look for recordings
+//! whose recording-ready callback was lost. One key per meeting: `m:<meeting id>`.
+
+use bbb_core::registry::{due, Entry, PER_PASS};
+use bbb_core::{AppError, ErrorCode, MeetingId};
+use serde::{Deserialize, Serialize};
+use worker::js_sys::Map;
+use worker::{
+    durable_object, DurableObject, Env, ListOptions, Method, Request, RequestInit, Response, Result, State, Storage,
+};
+
+use crate::clock::now_seconds;
+
+const BINDING: &str = "REGISTRY";
+const NAME: &str = "registry";
+const PREFIX: &str = "m:";
+
+#[derive(Serialize, Deserialize)]
+struct Meetings {
+    meetings: Vec<String>,
+}
+
+#[durable_object(fetch)]
+pub struct MeetingRegistry {
+    state: State,
+}
+
+impl DurableObject for MeetingRegistry {
+    fn new(state: State, _env: Env) -> Self {
+        MeetingRegistry { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let storage = self.state.storage();
+        let now = now_seconds();
+        match req.path().as_str() {
+            "/created" => {
+                for meeting in req.json::<Meetings>().await?.meetings {
+                    put(&storage, &format!("{PREFIX}{meeting}"), &Entry { created_at: now, checked_at: None }).await?;
+                }
+                Response::ok("")
+            }
+            "/due" => {
+                let listed: Map = storage.list_with_options(ListOptions::new().prefix(PREFIX)).await?;
+                let mut entries = Vec::new();
+                listed.for_each(&mut |value, key| {
+                    let entry = value.as_string().and_then(|json| serde_json::from_str::<Entry>(&json).ok());
+                    if let (Some(key), Some(entry)) = (key.as_string(), entry) {
+                        entries.push((key, entry));
+                    }
+                });
+                let (due_now, expired) = due(&entries, now, PER_PASS);
+                if !expired.is_empty() {
+                    storage.delete_multiple(expired).await?;
+                }
+                let meetings = due_now.into_iter().map(|k| k[PREFIX.len()..].to_owned()).collect();
+                Response::from_json(&Meetings { meetings })
+            }
+            "/checked" => {
+                for meeting in req.json::<Meetings>().await?.meetings {
+                    let key = format!("{PREFIX}{meeting}");
+                    let stored = storage.get::<String>(&key).await?;
+                    if let Some(mut entry) = stored.and_then(|json| serde_json::from_str::<Entry>(&json).ok()) {
+                        entry.checked_at = Some(now);
+                        put(&storage, &key, &entry).await?;
+                    }
+                }
+                Response::ok("")
+            }
+            _ => Response::error("unknown registry route", 404),
+        }
+    }
+}
+
+/// Entries are stored as JSON text, like the coordinator's instance.
+async fn put(storage: &Storage, key: &str, entry: &Entry) -> Result<()> {
+    storage.put(key, serde_json::to_string(entry).unwrap_or_default()).await
+}
+
+async fn call(env: &Env, path: &str, body: &Meetings) -> std::result::Result<Response, AppError> {
+    let unavailable = |_| AppError::new(ErrorCode::Internal, "The meeting registry could not be reached.");
+    let stub = env.durable_object(BINDING).and_then(|ns| ns.get_by_name(NAME)).map_err(unavailable)?;
+    let mut init = RequestInit::new();
+    let json = serde_json::to_string(body).unwrap_or_default();
+    init.with_method(Method::Post).with_body(Some(json.into()));
+    let request = Request::new_with_init(&format!("https://registry{path}"), &init).map_err(unavailable)?;
+    stub.fetch_with_request(request).await.map_err(unavailable)
+}
+
+/// A coordinator created an instance of `meeting`.
+pub async fn created(env: &Env, meeting: &MeetingId) -> std::result::Result<(), AppError> {
+    call(env, "/created", &Meetings { meetings: vec![meeting.as_str().to_owned()] }).await.map(drop)
+}
+
+/// The meetings a reconciliation pass should look at now.
+pub async fn due_meetings(env: &Env) -> std::result::Result<Vec<MeetingId>, AppError> {
+    let mut response = call(env, "/due", &Meetings { meetings: vec![] }).await?;
+    let listed: Meetings =
+        response.json().await.map_err(|_| AppError::new(ErrorCode::Internal, "bad registry answer"))?;
+    Ok(listed.meetings.iter().filter_map(|m| MeetingId::parse(m).ok()).collect())
+}
+
+pub async fn checked(env: &Env, meetings: &[MeetingId]) -> std::result::Result<(), AppError> {
+    let meetings = meetings.iter().map(|m| m.as_str().to_owned()).collect();
+    call(env, "/checked", &Meetings { meetings }).await.map(drop)
+}
