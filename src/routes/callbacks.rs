@@ -18,7 +18,7 @@ use crate::respond::{self, internal};
 
 pub async fn meeting_ended(env: &Env, token: &str, log: &mut RequestLog) -> Result<Response, AppError> {
     let config = crate::env_source::load(env)?;
-    let ticket = verify_meeting_ended_token(&config.callback_key, token)
+    let ticket = verify_meeting_ended_token(&config.callback_keys(), token)
         .map_err(|_| AppError::new(ErrorCode::TokenInvalid, "This callback URL was not issued by this service."))?;
     log.meeting = Some(ticket.meeting.as_str().to_owned());
     let reply = client::ended(env, &ticket.meeting, &EndedCall { nonce: ticket.nonce }).await?;
@@ -29,7 +29,7 @@ pub async fn meeting_ended(env: &Env, token: &str, log: &mut RequestLog) -> Resu
 pub async fn recording_ready(mut req: Request, env: &Env, log: &mut RequestLog) -> Result<Response, AppError> {
     let config = crate::env_source::load(env)?;
     let signed = signed_parameters(&mut req).await?;
-    let ready = verify_recording_ready(&[&config.signer.secret], &signed).map_err(|error| match error {
+    let ready = verify_recording_ready(&config.bbb_inbound_secrets(), &signed).map_err(|error| match error {
         RecordingReadyError::Forged => {
             AppError::new(ErrorCode::TokenInvalid, "signed_parameters is not signed with the BBB secret.")
         }

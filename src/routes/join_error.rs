@@ -57,7 +57,7 @@ async fn recover(
 ) -> Result<Option<Response>, AppError> {
     let now = now_seconds();
     // A forged or expired ticket only means no recovery: the reason is still shown.
-    let Ok(ticket) = Ticket::open(&config.callback_key, sealed, now) else {
+    let Ok(ticket) = Ticket::open(&config.callback_keys(), sealed, now) else {
         return Ok(None);
     };
     log.meeting = Some(ticket.participant.meeting.as_str().to_owned());

@@ -54,12 +54,14 @@ function launch(name, command, args, { env = {}, ready, timeoutMs = 120_000 }) {
     clearTimeout(timer);
     rejectReady(new Error(`${name} exited with ${code}:\n${lines.join("\n")}`));
   });
+  const exited = new Promise((ok) => child.on("exit", ok));
   const stop = () => {
     try {
       process.kill(-child.pid, "SIGTERM");
     } catch {
       // already gone
     }
+    return exited;
   };
   return { started, lines, stop, child };
 }
@@ -104,13 +106,15 @@ export async function startSimulator({ secret, algorithms, callbackRetryMs = "20
 /**
  * The built worker in workerd via `wrangler dev`, configured through an env file (vars and
  * secrets, like .dev.vars). `settings` may hold functions of the worker's own origin; `config`
- * picks another wrangler.toml (the benchmark's baseline worker).
+ * picks another wrangler.toml (the benchmark's baseline worker); `port` and `stateDir` let a
+ * second worker take over from a stopped one (a redeploy with new settings).
  */
-export async function startWorker(settings, { config } = {}) {
-  const port = await freePort();
+export async function startWorker(settings, { config, port: fixedPort, stateDir: sharedState } = {}) {
+  const port = fixedPort ?? (await freePort());
   const inspector = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), "bbb-edge-e2e-"));
+  const stateDir = sharedState ?? join(dir, "state");
   const envFile = join(dir, "worker.env");
   const resolved = Object.entries({ PUBLIC_URL: origin, ...settings })
     .filter(([, value]) => value !== undefined)
@@ -121,14 +125,15 @@ export async function startWorker(settings, { config } = {}) {
     "wrangler dev",
     process.execPath,
     [wrangler, "dev", ...(config ? ["--config", config] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-      "--env-file", envFile, "--persist-to", join(dir, "state"), "--show-interactive-dev-session=false", "--log-level", "log", "--test-scheduled"],
+      "--env-file", envFile, "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "log", "--test-scheduled"],
     { ready: /Ready on http/, env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );
   await proc.started;
   return {
     origin,
+    port,
     /** Where workerd keeps this instance's Durable Object and cache storage. */
-    stateDir: join(dir, "state"),
+    stateDir,
     /** Every line wrangler printed: the worker's console output among them. */
     lines: proc.lines,
     /** The worker's structured log lines, parsed. */

@@ -33,8 +33,9 @@ pub fn meeting_ended_token(key: &Secret, meeting: &MeetingId, nonce: &str) -> St
     format!("{encoded_meeting}.{nonce}.{}", Base64UrlUnpadded::encode_string(&mac))
 }
 
-/// Checks a token in constant time (`Mac::verify_slice`).
-pub fn verify_meeting_ended_token(key: &Secret, token: &str) -> Result<MeetingEndedTicket, ForgedToken> {
+/// Checks a token in constant time (`Mac::verify_slice`) against each of `keys` (the current
+/// callback key, then the previous during a rotation).
+pub fn verify_meeting_ended_token(keys: &[&Secret], token: &str) -> Result<MeetingEndedTicket, ForgedToken> {
     let mut parts = token.split('.');
     let (Some(encoded_meeting), Some(nonce), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -50,7 +51,9 @@ pub fn verify_meeting_ended_token(key: &Secret, token: &str) -> Result<MeetingEn
         return Err(ForgedToken);
     }
     let signature = Base64UrlUnpadded::decode_vec(signature).map_err(|_| ForgedToken)?;
-    mac(key, &meeting, nonce).verify_slice(&signature).map_err(|_| ForgedToken)?;
+    if !keys.iter().any(|key| mac(key, &meeting, nonce).verify_slice(&signature).is_ok()) {
+        return Err(ForgedToken);
+    }
     Ok(MeetingEndedTicket { meeting, nonce: nonce.to_owned() })
 }
 
@@ -163,17 +166,19 @@ mod tests {
         let meeting = MeetingId::parse("course 101/ä").unwrap();
         let token = meeting_ended_token(&key, &meeting, "0123abcd");
         assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'), "{token}");
-        let ticket = verify_meeting_ended_token(&key, &token).unwrap();
+        let ticket = verify_meeting_ended_token(&[&key], &token).unwrap();
         assert_eq!((ticket.meeting, ticket.nonce.as_str()), (meeting.clone(), "0123abcd"));
+        // During a rotation the previous key still verifies URLs handed out before it.
+        assert!(verify_meeting_ended_token(&[&Secret::new("new"), &key], &token).is_ok());
 
-        assert_eq!(verify_meeting_ended_token(&Secret::new("other"), &token), Err(ForgedToken));
+        assert_eq!(verify_meeting_ended_token(&[&Secret::new("other")], &token), Err(ForgedToken));
         let other_nonce = token.replace(".0123abcd.", ".0123abce.");
-        assert_eq!(verify_meeting_ended_token(&key, &other_nonce), Err(ForgedToken));
+        assert_eq!(verify_meeting_ended_token(&[&key], &other_nonce), Err(ForgedToken));
         let other_meeting = meeting_ended_token(&key, &MeetingId::parse("other").unwrap(), "0123abcd");
         let spliced = format!("{}.{}", other_meeting.split('.').next().unwrap(), token.split_once('.').unwrap().1);
-        assert_eq!(verify_meeting_ended_token(&key, &spliced), Err(ForgedToken));
+        assert_eq!(verify_meeting_ended_token(&[&key], &spliced), Err(ForgedToken));
         for junk in ["", "a.b", "a.b.c.d", "..", &format!("{token}x")] {
-            assert_eq!(verify_meeting_ended_token(&key, junk), Err(ForgedToken), "{junk}");
+            assert_eq!(verify_meeting_ended_token(&[&key], junk), Err(ForgedToken), "{junk}");
         }
     }
 }

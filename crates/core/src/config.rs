@@ -28,8 +28,13 @@ pub struct Config {
     pub tokens: TokenPolicy,
     pub moderator_roles: ModeratorRoles,
     pub logout_url: Option<String>,
-    /// Key of the worker's own callback-URL tokens.
+    /// Key of the worker's own callback-URL tokens and recovery tickets (signs).
     pub callback_key: Secret,
+    /// Keys still accepted for them during a rotation (`CALLBACK_SECRET_PREVIOUS`, or the key
+    /// derived from `BBB_SECRET_PREVIOUS`): URLs handed to BBB for running meetings stay valid.
+    pub callback_previous: Option<Secret>,
+    /// `BBB_SECRET_PREVIOUS`, accepted for inbound BBB callbacks during a rotation.
+    pub bbb_secret_previous: Option<Secret>,
     /// Where host notifications go, if anywhere.
     pub webhooks: Option<WebhookTarget>,
     /// First retry delay of a host notification; later ones grow from it.
@@ -140,6 +145,16 @@ fn check_http_url(value: &str) -> Result<(), String> {
 }
 
 impl Config {
+    /// Keys a callback token or ticket may be signed with: the current one, then the previous.
+    pub fn callback_keys(&self) -> Vec<&Secret> {
+        std::iter::once(&self.callback_key).chain(self.callback_previous.as_ref()).collect()
+    }
+
+    /// Secrets an inbound BBB callback may be signed with: the current one, then the previous.
+    pub fn bbb_inbound_secrets(&self) -> Vec<&Secret> {
+        std::iter::once(&self.signer.secret).chain(self.bbb_secret_previous.as_ref()).collect()
+    }
+
     pub fn load(source: &impl ConfigSource) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
         let var = |name: &'static str| non_empty(source.var(name));
@@ -178,7 +193,10 @@ impl Config {
         if jwt_secret.is_none() && algorithms.iter().any(|alg| alg.is_hmac()) {
             problems.push(ConfigProblem::Missing("JWT_SECRET"));
         }
+        let jwt_previous = non_empty(source.secret("JWT_SECRET_PREVIOUS")).map(Secret::new);
+        let bbb_previous = non_empty(source.secret("BBB_SECRET_PREVIOUS")).map(Secret::new);
         let callback_secret = non_empty(source.secret("CALLBACK_SECRET")).map(Secret::new);
+        let callback_secret_previous = non_empty(source.secret("CALLBACK_SECRET_PREVIOUS")).map(Secret::new);
         let webhook_url = optional(&mut problems, "HOST_WEBHOOK_URL", var("HOST_WEBHOOK_URL"), |v| {
             check_http_url(v.trim()).map(|_| v.trim().to_owned())
         });
@@ -200,7 +218,11 @@ impl Config {
             (Some(bbb_base), Some(public_url), Some(issuers), Some(audience), Some(bbb_secret))
                 if problems.is_empty() =>
             {
-                let callback_key = callback_secret.unwrap_or_else(|| derive_callback_key(&bbb_secret));
+                // Without CALLBACK_SECRET the key follows the BBB secret, and so does its rotation.
+                let (callback_key, callback_previous) = match callback_secret {
+                    Some(key) => (key, callback_secret_previous),
+                    None => (derive_callback_key(&bbb_secret), bbb_previous.as_ref().map(derive_callback_key)),
+                };
                 Ok(Config {
                     bbb_base,
                     signer: Signer { secret: bbb_secret, algorithm },
@@ -210,13 +232,15 @@ impl Config {
                         issuers,
                         audience,
                         algorithms,
-                        hmac_key: jwt_secret,
+                        hmac_keys: jwt_secret.into_iter().chain(jwt_previous).collect(),
                         max_age_seconds: max_age,
                         leeway_seconds: leeway,
                     },
                     moderator_roles,
                     logout_url,
                     callback_key,
+                    callback_previous,
+                    bbb_secret_previous: bbb_previous,
                     webhooks,
                     webhook_retry_base_seconds,
                 })
@@ -344,6 +368,33 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("md5") && !text.contains("lots") && !text.contains("value"), "{text}");
+    }
+
+    #[test]
+    fn previous_secrets_are_accepted_but_never_sign() {
+        let mut settings = full();
+        settings.insert("BBB_SECRET_PREVIOUS", "old-bbb-secret");
+        settings.insert("JWT_SECRET_PREVIOUS", "old-jwt-secret");
+        let config = Config::load(&MapSource(settings.clone())).unwrap();
+        assert_eq!(
+            config.tokens.hmac_keys.iter().map(Secret::expose).collect::<Vec<_>>(),
+            ["jwt-secret-value", "old-jwt-secret"]
+        );
+        assert_eq!(config.bbb_inbound_secrets().len(), 2);
+        assert_eq!(config.signer.secret.expose(), "bbb-secret-value");
+        // Derived callback keys follow the BBB secret's rotation.
+        let mut old = full();
+        old.insert("BBB_SECRET", "old-bbb-secret");
+        let old_only = Config::load(&MapSource(old)).unwrap();
+        assert_eq!(config.callback_keys()[1], &old_only.callback_key);
+        // An explicit CALLBACK_SECRET rotates on its own.
+        settings.insert("CALLBACK_SECRET", "new-callback");
+        settings.insert("CALLBACK_SECRET_PREVIOUS", "old-callback");
+        let config = Config::load(&MapSource(settings)).unwrap();
+        assert_eq!(
+            config.callback_keys().iter().map(|k| k.expose()).collect::<Vec<_>>(),
+            ["new-callback", "old-callback"]
+        );
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn a_viewer_join_creates_once_and_redirects_to_a_signed_join_url() {
     let error_url = param(&query, "errorRedirectUrl").unwrap();
     let sealed = error_url.strip_prefix("https://edge.example/join/error/").expect(&error_url);
     assert!(!sealed.contains(['?', '/']));
-    let ticket = Ticket::open(&config().callback_key, sealed, NOW).unwrap();
+    let ticket = Ticket::open(&[&config().callback_key], sealed, NOW).unwrap();
     assert_eq!(ticket.create_time.0, 1_700_000_000_123);
     assert_eq!(ticket.participant.full_name, "Zoë & Bob+ 100% 🎉");
     assert!(!ticket.retried);

@@ -66,7 +66,7 @@ fn policy() -> TokenPolicy {
         issuers: vec!["lms".into()],
         audience: "edge".into(),
         algorithms: vec![JwtAlgorithm::Hs256],
-        hmac_key: Some(Secret::new("k")),
+        hmac_keys: vec![Secret::new("k")],
         max_age_seconds: 300,
         leeway_seconds: 30,
     }

@@ -25,7 +25,8 @@ pub struct TokenPolicy {
     pub issuers: Vec<String>,
     pub audience: String,
     pub algorithms: Vec<JwtAlgorithm>,
-    pub hmac_key: Option<Secret>,
+    /// `JWT_SECRET`, then `JWT_SECRET_PREVIOUS` during a rotation. Empty: no HS token verifies.
+    pub hmac_keys: Vec<Secret>,
     pub max_age_seconds: u64,
     pub leeway_seconds: u64,
 }
@@ -92,7 +93,7 @@ impl TokenPolicy {
     }
 
     fn signature_matches(&self, algorithm: JwtAlgorithm, signature: &[u8], signed_data: &[u8]) -> bool {
-        self.hmac_key.as_ref().is_some_and(|key| hmac_signature_matches(algorithm, key, signature, signed_data))
+        self.hmac_keys.iter().any(|key| hmac_signature_matches(algorithm, key, signature, signed_data))
     }
 
     fn check_issuer(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {

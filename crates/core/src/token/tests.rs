@@ -14,7 +14,7 @@ fn policy() -> TokenPolicy {
         issuers: vec!["https://lms.example".into(), "portal".into()],
         audience: "bbb-edge".into(),
         algorithms: vec![JwtAlgorithm::Hs256, JwtAlgorithm::Hs512],
-        hmac_key: Some(Secret::new(KEY)),
+        hmac_keys: vec![Secret::new(KEY)],
         max_age_seconds: 300,
         leeway_seconds: 30,
     }
@@ -133,7 +133,7 @@ fn algorithms_outside_the_allow_list_are_refused() {
 #[test]
 fn no_hmac_key_means_no_hmac_token_verifies() {
     let mut policy = policy();
-    policy.hmac_key = None;
+    policy.hmac_keys.clear();
     assert_eq!(policy.verify(&mint(&claims()), NOW).unwrap_err(), TokenError::Invalid);
 }
 
@@ -247,4 +247,15 @@ fn scope_must_include_join_when_present() {
     assert_eq!(join(&with(json!({"scope": "api"}))).unwrap_err(), TokenError::ScopeMissing("join"));
     assert_eq!(join(&with(json!({"scope": "joiner"}))).unwrap_err(), TokenError::ScopeMissing("join"));
     assert!(join(&with(json!({"scope": "join"}))).is_ok());
+}
+
+#[test]
+fn during_a_rotation_the_previous_key_still_verifies() {
+    let mut policy = policy();
+    policy.hmac_keys = vec![Secret::new("new-key"), Secret::new(KEY)];
+    assert!(policy.verify(&mint(&claims()), NOW).is_ok(), "a token from the old key");
+    let new = mint_with(&json!({"alg": "HS256"}), claims().to_string().as_bytes(), "new-key");
+    assert!(policy.verify(&new, NOW).is_ok(), "a token from the new key");
+    policy.hmac_keys.pop();
+    assert_eq!(policy.verify(&mint(&claims()), NOW).unwrap_err(), TokenError::Invalid, "rotation over");
 }
