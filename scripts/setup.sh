@@ -4,6 +4,7 @@
 #   scripts/setup.sh            toolchain for building and running the worker
 #   scripts/setup.sh --browser  also Debian's chromium, for the browser tests
 #   scripts/setup.sh --bench    also wrk, for the benchmarks
+#   scripts/setup.sh --examples also php-cli, to run the host guide's PHP example
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -11,10 +12,12 @@ source scripts/env.sh
 WORKER_BUILD_VERSION=0.8.7
 want_browser=false
 want_bench=false
+want_examples=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --bench) want_bench=true ;;
+    --examples) want_examples=true ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +57,7 @@ fi
 apt_packages=()
 if $want_browser && ! command -v chromium >/dev/null; then apt_packages+=(chromium); fi
 if $want_bench && ! command -v wrk >/dev/null; then apt_packages+=(wrk); fi
+if $want_examples && ! command -v php >/dev/null; then apt_packages+=(php-cli); fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   step "installing ${apt_packages[*]} from Debian"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

@@ -3,10 +3,11 @@
 #   1. host unit and integration tests of every crate (core, simulator, edge routes);
 #   2. the core compiled to wasm32, under Node (wasm-bindgen-test);
 #   3. end to end: the release worker in workerd (wrangler dev) against the BBB simulator,
-#      plus headless Chromium following join links.
+#      plus headless Chromium following join links, and the host guide's token examples in
+#      Node.js, Python and PHP checked by the token tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browser
+bash scripts/setup.sh --browser --examples
 source scripts/env.sh
 
 echo "== format and lints"
@@ -19,8 +20,8 @@ cargo test --workspace
 echo "== wasm tests (Node)"
 cargo test -p bbb-core --target wasm32-unknown-unknown --test wasm
 
-echo "== build: simulator and worker"
-cargo build -p bbb-sim
+echo "== build: simulator, token tool and worker"
+cargo build -p bbb-sim -p bbb-edge-token
 bash scripts/build-worker.sh
 
 echo "== end-to-end tests (workerd + simulator + chromium)"
