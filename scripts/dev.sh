@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The run command: sets up what is missing, builds, starts the BBB simulator and the worker in
-# workerd (wrangler dev), and prints a moderator and a viewer join link. Ctrl-C stops both.
-#   BBB_SIM_PORT (default 8090) and WORKER_PORT (default 8787) move the ports.
+# The run command: sets up what is missing, builds, starts the BBB simulator, the worker in
+# workerd (wrangler dev) and a demo host page, and prints where to click. Ctrl-C stops them all.
+#   BBB_SIM_PORT (8090), WORKER_PORT (8787) and DEMO_PORT (8000) move the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,6 +9,7 @@ source scripts/env.sh
 
 SIM_PORT="${BBB_SIM_PORT:-8090}"
 WORKER_PORT="${WORKER_PORT:-8787}"
+DEMO_PORT="${DEMO_PORT:-8000}"
 
 if [ ! -f .dev.vars ]; then
   echo "dev: writing .dev.vars with fresh local secrets (git-ignored)"
@@ -41,6 +42,8 @@ setsid ./target/release/bbb-sim --port "$SIM_PORT" --secret "$bbb_secret" &
 pids+=($!)
 setsid npx wrangler dev --ip 127.0.0.1 --port "$WORKER_PORT" --show-interactive-dev-session=false &
 pids+=($!)
+BBB_SIM_URL="http://127.0.0.1:${SIM_PORT}" DEMO_PORT="$DEMO_PORT" setsid node scripts/demo-host.mjs &
+pids+=($!)
 
 for _ in $(seq 1 120); do
   if curl -fs "http://127.0.0.1:${WORKER_PORT}/healthz" >/dev/null 2>&1; then break; fi
@@ -52,7 +55,9 @@ cat <<TEXT
 
 bbb-edge is running at http://127.0.0.1:${WORKER_PORT} against the BBB simulator at http://127.0.0.1:${SIM_PORT}/bigbluebutton/
 
-  Join as moderator:
+  Try it in a browser: http://127.0.0.1:${DEMO_PORT}/   (a demo host app: join as teacher or student, list recordings)
+
+  Or open a link directly. Join as moderator:
     $(node scripts/join-link.mjs --name "Ada Lovelace" --roles Instructor)
 
   Join as viewer:

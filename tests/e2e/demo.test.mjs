@@ -1,0 +1,84 @@
+// The demo host page, clicked through in headless Chromium: the newcomer's first ten minutes.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+import { ROOT, startSimulator, startWorker } from "../support/harness.mjs";
+
+const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const ARTIFACTS = join(ROOT, "tests/artifacts");
+
+let sim;
+let worker;
+let demo;
+let demoUrl;
+let browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  sim = await startSimulator({ secret: BBB_SECRET });
+  const settings = { JWT_ISSUER: "http://demo-host", JWT_AUDIENCE: "bbb-edge", JWT_SECRET };
+  worker = await startWorker({ ...settings, BBB_URL: sim.url, BBB_SECRET, MODERATOR_ROLES: "Instructor" });
+  demo = spawn(process.execPath, [join(ROOT, "scripts/demo-host.mjs")], {
+    env: { ...process.env, ...settings, WORKER_URL: worker.origin, BBB_SIM_URL: sim.origin, DEMO_PORT: "0" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  demoUrl = await new Promise((ok, fail) => {
+    demo.stdout.on("data", (chunk) => {
+      const match = chunk.toString().match(/listening on (http:\/\/\S+)/);
+      if (match) ok(match[1]);
+    });
+    demo.on("exit", (code) => fail(new Error(`demo host exited with ${code}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.kill();
+  worker?.stop();
+  sim?.stop();
+});
+
+async function joinAs(button, name) {
+  const page = await browser.newPage();
+  await page.goto(demoUrl);
+  await page.fill('input[name="name"]', name);
+  await Promise.all([page.waitForURL(/\/client\/BigBlueButton\.html/), page.click(`button:has-text("${button}")`)]);
+  return page;
+}
+
+test("join as teacher lands in the meeting as moderator", async () => {
+  const page = await joinAs("Join as teacher", "Grace Hopper");
+  assert.equal(await page.textContent('[data-testid="role"]'), "MODERATOR");
+  assert.equal(await page.textContent('[data-testid="full-name"]'), "Grace Hopper");
+  assert.equal(await page.textContent('[data-testid="meeting-name"]'), "Demo room");
+  await page.screenshot({ path: join(ARTIFACTS, "demo-teacher.png") });
+  await page.close();
+});
+
+test("join as student lands in the same meeting as viewer", async () => {
+  const page = await joinAs("Join as student", "Alan Turing");
+  assert.equal(await page.textContent('[data-testid="role"]'), "VIEWER");
+  assert.equal(await page.textContent('[data-testid="meeting-id"]'), "demo-room");
+  await page.close();
+});
+
+test("list recordings, before and after one is made", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${demoUrl}recordings`);
+  assert.ok(await page.isVisible('[data-testid="no-recordings"]'));
+  await Promise.all([page.waitForURL(/\/recordings$/), page.click('button:has-text("Simulate a recording")')]);
+  assert.match(await page.textContent('[data-testid="recording"]'), /Demo room.*published/s);
+  await page.screenshot({ path: join(ARTIFACTS, "demo-recordings.png") });
+  await page.close();
+});
