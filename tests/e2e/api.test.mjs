@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 
 import { Recorder, startSimulator, startWorker } from "../support/harness.mjs";
 import { joinClaims, sign } from "../support/jwt.mjs";
+import { assertMatchesOpenApi, documentedSuccesses } from "../support/openapi.mjs";
 import { assertNothingLeaks } from "../support/secrets.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
@@ -183,6 +184,13 @@ describe("recordings", () => {
     assert.equal((await api("PUT", "recordings?meeting=room-1")).status, 405);
     assert.equal((await api("GET", "nothing/here")).status, 404);
   });
+});
+
+test("every response matches docs/openapi.json, and every documented success was seen", () => {
+  const { checked, seen } = assertMatchesOpenApi(http.seen);
+  assert.ok(checked > 30, `only ${checked} API responses checked`);
+  const missing = documentedSuccesses().filter((op) => !seen.has(op));
+  assert.deepEqual(missing, [], "documented operations the tests never exercised");
 });
 
 test("nothing leaks", async () => {

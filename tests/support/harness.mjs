@@ -151,7 +151,7 @@ export class Recorder {
   async fetch(url, init = {}) {
     const response = await fetch(url, { redirect: "manual", ...init });
     const body = await response.text();
-    const record = { url: String(url), status: response.status, headers: Object.fromEntries(response.headers), body };
+    const record = { method: init.method ?? "GET", url: String(url), status: response.status, headers: Object.fromEntries(response.headers), body };
     this.seen.push(record);
     return record;
   }
