@@ -11,6 +11,7 @@ pub mod create_options;
 pub mod error;
 pub mod ids;
 pub mod join;
+pub mod jwks;
 pub mod log;
 pub mod page;
 pub mod registry;

@@ -5,8 +5,11 @@ use std::process::{Command, Output};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_bbb-edge-token");
 
+/// A fresh file per call: tests run in parallel and must not share (or truncate) one.
 fn env_file(name: &str, body: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("bbb-edge-token-{}-{name}.vars", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("bbb-edge-token-{}-{n}-{name}.vars", std::process::id()));
     std::fs::write(&path, body).unwrap();
     path
 }
