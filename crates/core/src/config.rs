@@ -35,6 +35,10 @@ pub struct Config {
     pub callback_previous: Option<Secret>,
     /// `BBB_SECRET_PREVIOUS`, accepted for inbound BBB callbacks during a rotation.
     pub bbb_secret_previous: Option<Secret>,
+    /// The host app's JWKS, for asymmetric tokens.
+    pub jwks_url: Option<String>,
+    /// The shortest interval between two JWKS fetches.
+    pub jwks_refresh_min_seconds: i64,
     /// Where host notifications go, if anywhere.
     pub webhooks: Option<WebhookTarget>,
     /// First retry delay of a host notification; later ones grow from it.
@@ -175,8 +179,15 @@ impl Config {
             }
         });
         let audience = required(&mut problems, "JWT_AUDIENCE", var("JWT_AUDIENCE"), |v| Ok(v.trim().to_owned()));
-        let algorithms = optional(&mut problems, "JWT_ALGORITHMS", var("JWT_ALGORITHMS"), parse_allow_list)
-            .unwrap_or_else(|| parse_allow_list("HS256").expect("default is valid"));
+        let jwks_url = optional(&mut problems, "JWT_JWKS_URL", var("JWT_JWKS_URL"), |v| {
+            check_http_url(v.trim()).map(|_| v.trim().to_owned())
+        });
+        let jwks_refresh_min_seconds =
+            seconds(&mut problems, "JWKS_REFRESH_MIN_SECONDS", var("JWKS_REFRESH_MIN_SECONDS"), 60, 1..=86_400) as i64;
+        let algorithms = optional(&mut problems, "JWT_ALGORITHMS", var("JWT_ALGORITHMS"), |v| {
+            parse_allow_list(v, jwks_url.is_some())
+        })
+        .unwrap_or_else(|| parse_allow_list("HS256", false).expect("default is valid"));
         let max_age = seconds(&mut problems, "JWT_MAX_AGE_SECONDS", var("JWT_MAX_AGE_SECONDS"), 300, 1..=86_400);
         let leeway = seconds(&mut problems, "JWT_LEEWAY_SECONDS", var("JWT_LEEWAY_SECONDS"), 30, 0..=600);
         let timeout_ms = seconds(&mut problems, "BBB_TIMEOUT_MS", var("BBB_TIMEOUT_MS"), 5000, 100..=60_000);
@@ -241,6 +252,8 @@ impl Config {
                     callback_key,
                     callback_previous,
                     bbb_secret_previous: bbb_previous,
+                    jwks_url,
+                    jwks_refresh_min_seconds,
                     webhooks,
                     webhook_retry_base_seconds,
                 })
@@ -425,9 +438,13 @@ mod tests {
     }
 
     #[test]
-    fn asymmetric_algorithms_are_refused_until_jwks_support() {
+    fn asymmetric_algorithms_need_a_jwks_url() {
         let mut settings = full();
         settings.insert("JWT_ALGORITHMS", "HS256,ES256");
-        assert_eq!(Config::load(&MapSource(settings)).unwrap_err().setting_names(), vec!["JWT_ALGORITHMS"]);
+        assert_eq!(Config::load(&MapSource(settings.clone())).unwrap_err().setting_names(), vec!["JWT_ALGORITHMS"]);
+        settings.insert("JWT_JWKS_URL", "https://lms.example/.well-known/jwks.json");
+        let config = Config::load(&MapSource(settings)).unwrap();
+        assert_eq!(config.tokens.algorithms.len(), 2);
+        assert_eq!(config.jwks_refresh_min_seconds, 60);
     }
 }

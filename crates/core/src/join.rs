@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::ids::CreateTime;
 use crate::role;
 use crate::ticket::{Participant, Ticket, TICKET_SECONDS};
-use crate::token::JoinClaims;
+use crate::token::{JoinClaims, VerifiedToken};
 
 /// A join whose token passed: who joins which meeting, and what the meeting should be created with.
 #[derive(Debug, Clone)]
@@ -21,9 +21,13 @@ pub struct PreparedJoin {
     pub spec: CreateSpec,
 }
 
-/// Verifies the token at `now` and decides the role from its signed claims only.
+/// Verifies an HS token at `now` and decides the role from its signed claims only.
 pub fn prepare(config: &Config, token: &str, now: i64) -> Result<PreparedJoin, AppError> {
-    let verified = config.tokens.verify(token, now)?;
+    prepare_verified(config, config.tokens.verify(token, now)?)
+}
+
+/// Decides the role and the create spec from a token whose signature and times were checked.
+pub fn prepare_verified(config: &Config, verified: VerifiedToken) -> Result<PreparedJoin, AppError> {
     let claims = JoinClaims::parse(&verified.claims)?;
     let role = role::decide(claims.role, &claims.roles, &config.moderator_roles);
     Ok(PreparedJoin {

@@ -42,15 +42,15 @@ impl fmt::Display for JwtAlgorithm {
     }
 }
 
-/// Parses `JWT_ALGORITHMS` (a comma list). Asymmetric algorithms need JWKS support, which
-/// this version does not have yet: they are refused here rather than silently never matching.
-pub fn parse_allow_list(setting: &str) -> Result<Vec<JwtAlgorithm>, String> {
+/// Parses `JWT_ALGORITHMS` (a comma list). Asymmetric algorithms need `JWT_JWKS_URL`: without
+/// it they are refused here rather than silently never matching.
+pub fn parse_allow_list(setting: &str, jwks_configured: bool) -> Result<Vec<JwtAlgorithm>, String> {
     let mut algorithms = Vec::new();
     for name in setting.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let algorithm = JwtAlgorithm::from_name(name)
             .ok_or_else(|| format!("unknown algorithm {name:?} (known: HS256, HS384, HS512, ES256, EdDSA, RS256)"))?;
-        if !algorithm.is_hmac() {
-            return Err(format!("{name} needs JWT_JWKS_URL support, which this version does not have yet"));
+        if !algorithm.is_hmac() && !jwks_configured {
+            return Err(format!("{name} needs JWT_JWKS_URL (the host app's public keys)"));
         }
         if !algorithms.contains(&algorithm) {
             algorithms.push(algorithm);

@@ -31,6 +31,32 @@ pub struct TokenPolicy {
     pub leeway_seconds: u64,
 }
 
+/// A token whose structure and algorithm passed, its signature not yet checked.
+pub struct SignedToken<'a> {
+    pub algorithm: JwtAlgorithm,
+    pub key_id: Option<String>,
+    /// `header.payload`, the bytes the signature covers.
+    pub signed_data: &'a str,
+    pub signature: Vec<u8>,
+    untrusted: UntrustedToken<'a>,
+}
+
+/// Checks asymmetric signatures. `Err` says why there was nothing to check against
+/// (`token_invalid` for an unknown key, `algorithm_not_allowed` when `alg` is not the key's).
+#[allow(async_fn_in_trait)]
+pub trait SignatureVerifier {
+    async fn verify(&self, token: &SignedToken<'_>) -> Result<bool, TokenError>;
+}
+
+/// For HS-only settings: no asymmetric signature is ever valid.
+pub struct NoAsymmetricKeys;
+
+impl SignatureVerifier for NoAsymmetricKeys {
+    async fn verify(&self, _: &SignedToken<'_>) -> Result<bool, TokenError> {
+        Ok(false)
+    }
+}
+
 /// A token whose signature, issuer, audience and time window were checked. The remaining
 /// claims are still untyped; a route parses the ones it needs (e.g. [`JoinClaims`]).
 #[derive(Clone, Debug)]
@@ -41,9 +67,36 @@ pub struct VerifiedToken {
 }
 
 impl TokenPolicy {
-    /// Verifies `token` at `now` (seconds since the epoch). The signature is checked before any
-    /// claim is looked at, so an unsigned token can only ever learn `token_invalid`.
+    /// Verifies an HS token at `now` (seconds since the epoch). The signature is checked before
+    /// any claim is looked at, so an unsigned token can only ever learn `token_invalid`.
+    /// Asymmetric tokens need [`TokenPolicy::verify_with`].
     pub fn verify(&self, token: &str, now: i64) -> Result<VerifiedToken, TokenError> {
+        let signed = self.inspect(token)?;
+        if !signed.algorithm.is_hmac() || !self.signature_matches(&signed) {
+            return Err(TokenError::Invalid);
+        }
+        self.accept(signed, now)
+    }
+
+    /// Like [`TokenPolicy::verify`], with `verifier` checking asymmetric signatures (the host
+    /// app's JWKS, in WebCrypto at the edge).
+    pub async fn verify_with<V: SignatureVerifier>(
+        &self,
+        token: &str,
+        now: i64,
+        verifier: &V,
+    ) -> Result<VerifiedToken, TokenError> {
+        let signed = self.inspect(token)?;
+        let valid =
+            if signed.algorithm.is_hmac() { self.signature_matches(&signed) } else { verifier.verify(&signed).await? };
+        if !valid {
+            return Err(TokenError::Invalid);
+        }
+        self.accept(signed, now)
+    }
+
+    /// Structure and algorithm, before the signature: a compact JWS whose `alg` is allowed.
+    pub fn inspect<'a>(&self, token: &'a str) -> Result<SignedToken<'a>, TokenError> {
         if token.is_empty() {
             return Err(TokenError::Missing);
         }
@@ -59,9 +112,18 @@ impl TokenPolicy {
             .find(|alg| alg.name() == header_alg)
             .ok_or_else(|| TokenError::AlgorithmNotAllowed(printable(header_alg)))?;
         let (signed_data, _) = token.rsplit_once('.').ok_or(TokenError::Invalid)?;
-        if !self.signature_matches(algorithm, untrusted.signature_bytes(), signed_data.as_bytes()) {
-            return Err(TokenError::Invalid);
-        }
+        Ok(SignedToken {
+            algorithm,
+            key_id: untrusted.header().key_id.clone(),
+            signed_data,
+            signature: untrusted.signature_bytes().to_vec(),
+            untrusted,
+        })
+    }
+
+    /// The claims of a token whose signature passed.
+    fn accept(&self, signed: SignedToken<'_>, now: i64) -> Result<VerifiedToken, TokenError> {
+        let untrusted = signed.untrusted;
         // Only now is the payload trusted enough to be read.
         let claims = untrusted.deserialize_claims_unchecked::<Map<String, Value>>().map_err(|_| {
             TokenError::ClaimInvalid("the payload must be a JSON object with integer exp, nbf and iat".into())
@@ -92,8 +154,9 @@ impl TokenPolicy {
         Ok(VerifiedToken { issued_at, expires_at, claims: custom })
     }
 
-    fn signature_matches(&self, algorithm: JwtAlgorithm, signature: &[u8], signed_data: &[u8]) -> bool {
-        self.hmac_keys.iter().any(|key| hmac_signature_matches(algorithm, key, signature, signed_data))
+    fn signature_matches(&self, token: &SignedToken<'_>) -> bool {
+        let data = token.signed_data.as_bytes();
+        self.hmac_keys.iter().any(|key| hmac_signature_matches(token.algorithm, key, &token.signature, data))
     }
 
     fn check_issuer(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {

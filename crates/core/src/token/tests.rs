@@ -259,3 +259,46 @@ fn during_a_rotation_the_previous_key_still_verifies() {
     policy.hmac_keys.pop();
     assert_eq!(policy.verify(&mint(&claims()), NOW).unwrap_err(), TokenError::Invalid, "rotation over");
 }
+
+/// Answers as scripted, and counts how often it was asked.
+struct Scripted(Result<bool, TokenError>, std::cell::Cell<u32>);
+
+impl SignatureVerifier for Scripted {
+    async fn verify(&self, token: &SignedToken<'_>) -> Result<bool, TokenError> {
+        self.1.set(self.1.get() + 1);
+        assert!(!token.algorithm.is_hmac());
+        self.0.clone()
+    }
+}
+
+#[test]
+fn asymmetric_tokens_go_to_the_verifier_and_obey_the_same_rules() {
+    let mut policy = policy();
+    policy.algorithms = vec![JwtAlgorithm::Hs256, JwtAlgorithm::Es256];
+    let es256 = mint_with(&json!({"alg": "ES256", "kid": "k1"}), claims().to_string().as_bytes(), KEY);
+    let run = |answer: Result<bool, TokenError>, token: &str| {
+        let verifier = Scripted(answer, std::cell::Cell::new(0));
+        let result = futures_executor::block_on(policy.verify_with(token, NOW, &verifier));
+        (result.map(|v| v.claims["sub"].clone()), verifier.1.get())
+    };
+    assert_eq!(run(Ok(true), &es256), (Ok(json!("user-42")), 1));
+    assert_eq!(run(Ok(false), &es256), (Err(TokenError::Invalid), 1));
+    assert_eq!(
+        run(Err(TokenError::AlgorithmNotAllowed("ES256".into())), &es256).0,
+        Err(TokenError::AlgorithmNotAllowed("ES256".into()))
+    );
+    // The synchronous check never accepts an asymmetric token.
+    assert_eq!(policy.verify(&es256, NOW).unwrap_err(), TokenError::Invalid);
+    // HS tokens never reach the verifier; their keys decide.
+    assert_eq!(run(Ok(false), &mint(&claims())), (Ok(json!("user-42")), 0));
+    // A verified asymmetric token still has its claims checked.
+    let expired = mint_with(
+        &json!({"alg": "ES256"}),
+        with(json!({"exp": NOW - 100, "iat": NOW - 200})).to_string().as_bytes(),
+        KEY,
+    );
+    assert_eq!(run(Ok(true), &expired).0, Err(TokenError::Expired));
+    // EdDSA is not in this allow-list: refused before any verifier is asked.
+    let eddsa = mint_with(&json!({"alg": "EdDSA"}), claims().to_string().as_bytes(), KEY);
+    assert_eq!(run(Ok(true), &eddsa), (Err(TokenError::AlgorithmNotAllowed("EdDSA".into())), 0));
+}
