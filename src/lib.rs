@@ -4,6 +4,7 @@
 mod clock;
 mod coordinator;
 mod env_source;
+mod jwks;
 mod random;
 mod reconcile;
 mod registry;

@@ -43,6 +43,11 @@ impl Transport for FetchTransport {
     }
 }
 
+/// One GET with a timeout, outside BBB (the host app's JWKS).
+pub async fn get(url: &str, timeout: Duration) -> Result<HttpReply, TransportError> {
+    fetch_with_timeout(url, timeout).await
+}
+
 async fn fetch_with_timeout(url: &str, timeout: Duration) -> Result<HttpReply, TransportError> {
     // Our query holds only unreserved bytes, %XX and +, which URL parsing keeps as they are.
     let url = Url::parse(url).map_err(|_| TransportError::Unreachable)?;

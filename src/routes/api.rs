@@ -1,7 +1,7 @@
 //! `/api/v1/*`: the host apps' JSON API over BBB's meeting and recording calls. Every request
 //! needs a bearer token with `scope` containing `api`; ids are validated before any BBB call.
 
-use bbb_core::api::{self, authorize, meeting_id, record_id, RecordingQuery};
+use bbb_core::api::{self, authorize, bearer, meeting_id, record_id, RecordingQuery};
 use bbb_core::bbb::RecordingFilter;
 use bbb_core::log::RequestLog;
 use bbb_core::page::percent_decode;
@@ -11,13 +11,16 @@ use worker::{Env, Method, Request, Response};
 
 use crate::clock::now_seconds;
 use crate::coordinator::client;
+use crate::jwks::JwksVerifier;
 use crate::respond::{self, internal};
 use crate::transport::FetchTransport;
 
 pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result<Response, AppError> {
     let config = crate::env_source::load(env)?;
     let authorization = req.headers().get("authorization").ok().flatten();
-    authorize(&config, authorization.as_deref(), now_seconds())?;
+    let token = bearer(authorization.as_deref())?;
+    let verified = config.tokens.verify_with(token, now_seconds(), &JwksVerifier { config: &config }).await?;
+    authorize(&verified)?;
 
     let url = req.url().map_err(internal)?;
     let path = url.path().strip_prefix("/api/v1/").unwrap_or_default().to_owned();

@@ -2,7 +2,7 @@
 //! the meeting's coordinator spends the `jti` and makes sure an instance runs (no BBB call when
 //! it does), and the join URL is signed here.
 
-use bbb_core::join::{prepare, signed_join};
+use bbb_core::join::{prepare_verified, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::{AppError, ErrorCode};
 use worker::{Env, Method, Request, Response};
@@ -10,6 +10,7 @@ use worker::{Env, Method, Request, Response};
 use crate::clock::now_seconds;
 use crate::coordinator::client;
 use crate::coordinator::protocol::{GrantReply, JoinCall};
+use crate::jwks::JwksVerifier;
 use crate::respond::{self, internal};
 use crate::transport::FetchTransport;
 
@@ -18,7 +19,8 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
     let token = if is_post { form_token(&mut req).await? } else { query_token(&req)? };
     let config = crate::env_source::load(env)?;
     let now = now_seconds();
-    let join = prepare(&config, &token, now)?;
+    let verified = config.tokens.verify_with(&token, now, &JwksVerifier { config: &config }).await?;
+    let join = prepare_verified(&config, verified)?;
     log.meeting = Some(join.participant.meeting.as_str().to_owned());
     log.role = Some(join.participant.role.name());
 

@@ -5,23 +5,23 @@ use serde_json::{json, Map, Value};
 
 use crate::bbb::response::{MeetingInfo, Recording, Recordings};
 use crate::bbb::RecordingFilter;
-use crate::config::Config;
 use crate::coordinator::Instance;
 use crate::error::{AppError, ErrorCode};
 use crate::ids::{MeetingId, RecordId};
-use crate::token::{check_scope, TokenError};
+use crate::token::{check_scope, TokenError, VerifiedToken};
 
-/// Checks an `Authorization` header value: a bearer token signed like join tokens, whose
-/// `scope` contains `api` (join tokens are refused with `scope_missing`) and that has a `sub`.
-pub fn authorize(config: &Config, authorization: Option<&str>, now: i64) -> Result<String, AppError> {
-    let token = authorization
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(authorization: Option<&str>) -> Result<&str, AppError> {
+    authorization
         .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
         .map(str::trim)
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| {
-            AppError::new(ErrorCode::TokenMissing, "Send the API token as `Authorization: Bearer <token>`.")
-        })?;
-    let verified = config.tokens.verify(token, now)?;
+        .ok_or_else(|| AppError::new(ErrorCode::TokenMissing, "Send the API token as `Authorization: Bearer <token>`."))
+}
+
+/// An API token, once verified like join tokens: its `scope` must contain `api` (join tokens
+/// are refused with `scope_missing`) and it must name a `sub`.
+pub fn authorize(verified: &VerifiedToken) -> Result<String, AppError> {
     if !verified.claims.contains_key("scope") {
         return Err(TokenError::ScopeMissing("api").into());
     }
