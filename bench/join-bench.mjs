@@ -7,10 +7,11 @@ import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, sign as cryptoSign } from "node:crypto";
+import { createServer } from "node:http";
 
 import { ROOT, startSimulator, startWorker } from "../tests/support/harness.mjs";
-import { joinClaims, sign } from "../tests/support/jwt.mjs";
+import { b64url, joinClaims, sign } from "../tests/support/jwt.mjs";
 
 const DURATION = process.env.BENCH_SECONDS ?? "10";
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? "16";
@@ -81,9 +82,30 @@ function wrk(origin, pathsFile) {
   };
 }
 
+// The host app's keys for asymmetric tokens, served as a JWKS.
+const hostKeys = ["EdDSA", "ES256", "RS256"].map((alg) => {
+  const pair = alg === "EdDSA" ? generateKeyPairSync("ed25519")
+    : alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" })
+    : generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return { alg, kid: alg, privateKey: pair.privateKey, jwk: { ...pair.publicKey.export({ format: "jwk" }), kid: alg, alg, use: "sig" } };
+});
+const jwksServer = createServer((_, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: hostKeys.map((k) => k.jwk) })));
+await new Promise((ok) => jwksServer.listen(0, "127.0.0.1", ok));
+function signAsym(claims, key) {
+  const input = `${b64url(JSON.stringify({ alg: key.alg, kid: key.kid }))}.${b64url(JSON.stringify(claims))}`;
+  const data = Buffer.from(input);
+  const signature = key.alg === "EdDSA" ? cryptoSign(null, data, key.privateKey)
+    : key.alg === "ES256" ? cryptoSign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
+    : cryptoSign("sha256", data, key.privateKey);
+  return `${input}.${signature.toString("base64url")}`;
+}
+
 const size = wasmSize();
 const sim = await startSimulator({ secret: BBB_SECRET });
-const settings = { BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_MAX_AGE_SECONDS: "3600" };
+const settings = {
+  BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_MAX_AGE_SECONDS: "3600",
+  JWT_ALGORITHMS: "HS256,EdDSA,ES256,RS256", JWT_JWKS_URL: `http://127.0.0.1:${jwksServer.address().port}/jwks.json`,
+};
 const worker = await startWorker(settings);
 const baseline = await startWorker({}, { config: join(ROOT, "bench/baseline/wrangler.toml") });
 const baselineLogging = await startWorker({}, { config: join(ROOT, "bench/baseline-logging/wrangler.toml") });
@@ -112,6 +134,19 @@ try {
   await sim.reset();
   const running = wrk(worker.origin, existingPaths);
   const createsRunning = (await sim.requests()).length;
+  // The same hot path with tokens the host signed with its own keys (WebCrypto in workerd).
+  const asymmetric = {};
+  for (const key of hostKeys) {
+    const paths = writePaths(`existing-${key.alg}`, (i) =>
+      `/join?token=${signAsym(joinClaims({ issuer: "lms", audience: "edge", meeting: existing, name: `U ${i}`, lifetime: 3600 }), key)}`);
+    // One token off the list first, while this process can still answer the JWKS fetch it
+    // triggers: wrk runs synchronously and blocks the JWKS server in this process (a timed-out
+    // fetch would be negative-cached and turn the whole run into refusals). It also catches a
+    // set the worker refuses, which would measure refusals.
+    const probe = await fetch(`${worker.origin}${readFileSync(paths, "utf8").split("\n")[0]}`, { redirect: "manual" });
+    if (probe.status !== 302) console.log(`${key.alg} tokens are refused: ${probe.status} ${await probe.text()}`);
+    asymmetric[key.alg] = wrk(worker.origin, paths);
+  }
 
   const perJoin = (calls, result) => (result.requests ? calls / result.requests : NaN);
   const results = {
@@ -129,6 +164,9 @@ try {
       ratio_to_baseline: running.rps / floor.rps,
       ratio_to_do_hop_floor: running.rps / floorDo.rps,
     },
+    join_existing_meeting_asymmetric: Object.fromEntries(
+      Object.entries(asymmetric).map(([alg, r]) => [alg, { ...r, ratio_to_hs256: r.rps / running.rps }]),
+    ),
     settings: { seconds: Number(DURATION), connections: Number(CONNECTIONS), threads: Number(THREADS) },
   };
   const row = (label, r) =>
@@ -148,6 +186,9 @@ try {
   console.log(row("refused token (no BBB)", results.refused_token).replace(/   NON-REDIRECTS \d+/, "   (401s, as intended)"));
   console.log(row("join, new meeting", results.join_new_meeting));
   console.log(row("join, running meeting", results.join_existing_meeting) + `   vs DO-hop floor ${results.join_existing_meeting.ratio_to_do_hop_floor.toFixed(2)}`);
+  for (const [alg, r] of Object.entries(results.join_existing_meeting_asymmetric)) {
+    console.log(row(`  same, ${alg} token`, { ...r, ratio_to_baseline: undefined }) + `   vs HS256 ${r.ratio_to_hs256.toFixed(2)}`);
+  }
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(join(ROOT, "bench/results/join.json"), JSON.stringify(results, null, 2));
 } finally {
@@ -155,5 +196,6 @@ try {
   baseline.stop();
   baselineLogging.stop();
   baselineDo.stop();
+  jwksServer.close();
   sim.stop();
 }
