@@ -10,12 +10,12 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use bbb_core::config::Config;
-use bbb_core::jwks::{should_fetch, Cached, KeyError, KeySet, PublicKey};
+use bbb_core::jwks::{should_fetch, Cached, KeyError, KeySet, PublicKey, TTL_SECONDS};
 use bbb_core::token::{JwtAlgorithm, SignatureVerifier, SignedToken, TokenError};
-use worker::console_log;
 use worker::js_sys::{Array, Object, Reflect, JSON};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
+use worker::{console_log, Cache, Headers, Response};
 
 use crate::clock::now_seconds;
 
@@ -35,25 +35,31 @@ impl SignatureVerifier for JwksVerifier<'_> {
         let alg = token.algorithm.name();
         let kid = token.key_id.as_deref();
         let now = now_seconds();
-        let cached = CACHE.with(|cache| cache.borrow().clone());
-        let cached = if should_fetch(cached.as_ref(), kid, alg, now, self.config.jwks_refresh_min_seconds) {
-            // Mark the attempt before awaiting: requests arriving meanwhile answer from the cache
-            // instead of fetching too. (They cannot wait for this fetch: workerd forbids awaiting
-            // I/O that belongs to another request, and cancels such a request as hung.)
-            let attempt = cached.clone().map(|old| Cached { attempted_at: now, ..old });
-            let attempt = attempt.unwrap_or(Cached { keys: KeySet::default(), fetched_at: now, attempted_at: now });
-            CACHE.with(|cache| *cache.borrow_mut() = Some(attempt));
-            let fresh = fetch(url, self.config.bbb_timeout).await;
-            let next = match (fresh, cached) {
-                (Some(keys), _) => Cached { keys, fetched_at: now, attempted_at: now },
-                // Keep what we had; the attempt still counts, so a dead endpoint is not hammered.
-                (None, Some(old)) => Cached { attempted_at: now, ..old },
-                (None, None) => Cached { keys: KeySet::default(), fetched_at: now, attempted_at: now },
-            };
-            CACHE.with(|cache| *cache.borrow_mut() = Some(next.clone()));
-            next
-        } else {
-            cached.expect("should_fetch is true without a cache")
+        let min_interval = self.config.jwks_refresh_min_seconds;
+        let cached = match CACHE.with(|cache| cache.borrow().clone()) {
+            // A fresh isolate: the colo's copy (Cache API) unless it lacks this kid, then the network.
+            // Concurrent first requests may each look: none must be refused for want of a load.
+            None => {
+                let colo = from_colo_cache(url).await;
+                let keys = match colo {
+                    Some(keys) if keys.select(kid, alg) != Err(KeyError::UnknownKey) => Some(keys),
+                    colo => fetch(url, self.config.bbb_timeout).await.or(colo),
+                };
+                remember(Cached { keys: keys.unwrap_or_default(), fetched_at: now, attempted_at: now })
+            }
+            // Stale, or an unknown kid after the interval: the network, once.
+            Some(old) if should_fetch(Some(&old), kid, alg, now, min_interval) => {
+                // Mark the attempt before awaiting: requests arriving meanwhile answer from the
+                // cache instead of fetching too. (They cannot wait for this fetch: workerd forbids
+                // awaiting I/O that belongs to another request, and cancels such a request.)
+                remember(Cached { attempted_at: now, ..old.clone() });
+                match fetch(url, self.config.bbb_timeout).await {
+                    Some(keys) => remember(Cached { keys, fetched_at: now, attempted_at: now }),
+                    // Keep what we had; the attempt counts, so a dead endpoint is not hammered.
+                    None => Cached { attempted_at: now, ..old },
+                }
+            }
+            Some(current) => current,
         };
         let key = cached.keys.select(kid, alg).map_err(|error| match error {
             KeyError::UnknownKey => TokenError::Invalid,
@@ -63,10 +69,28 @@ impl SignatureVerifier for JwksVerifier<'_> {
     }
 }
 
-/// The JWKS, or `None` (logged, without the URL) when it cannot be had.
+fn remember(cached: Cached) -> Cached {
+    CACHE.with(|cache| *cache.borrow_mut() = Some(cached.clone()));
+    cached
+}
+
+/// The colo's cached copy of the JWKS (shared by the isolates there), if any.
+async fn from_colo_cache(url: &str) -> Option<KeySet> {
+    let mut response = Cache::default().get(url, true).await.ok()??;
+    KeySet::parse(&response.text().await.ok()?).ok()
+}
+
+/// The JWKS from the network, or `None` (logged, without the URL) when it cannot be had. A good
+/// answer also goes into the colo's cache for an hour.
 async fn fetch(url: &str, timeout: Duration) -> Option<KeySet> {
     let outcome = match crate::transport::get(url, timeout).await {
-        Ok(reply) if reply.status == 200 => KeySet::parse(&reply.body).map_err(|e| e.0),
+        Ok(reply) if reply.status == 200 => {
+            let parsed = KeySet::parse(&reply.body).map_err(|e| e.0);
+            if parsed.is_ok() {
+                let _ = put_colo_cache(url, &reply.body).await;
+            }
+            parsed
+        }
         Ok(reply) => Err(format!("HTTP {}", reply.status)),
         Err(_) => Err("unreachable or timed out".to_owned()),
     };
@@ -78,6 +102,13 @@ async fn fetch(url: &str, timeout: Duration) -> Option<KeySet> {
     };
     console_log!("{line}");
     outcome.ok()
+}
+
+async fn put_colo_cache(url: &str, body: &str) -> worker::Result<()> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", &format!("max-age={TTL_SECONDS}"))?;
+    Cache::default().put(url, Response::ok(body)?.with_headers(headers)).await
 }
 
 async fn webcrypto_verify(key: &PublicKey, data: &[u8], signature: &[u8]) -> Result<bool, JsValue> {

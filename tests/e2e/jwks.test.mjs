@@ -109,6 +109,24 @@ describe("asymmetric join tokens", () => {
     assert.equal(response.status, 200, await response.text());
   });
 
+  test("a fresh isolate takes the JWKS from the colo's cache (Cache API) when the host is down", async () => {
+    const ed = keys.find((k) => k.alg === "EdDSA");
+    const { port, stateDir } = worker;
+    await worker.stop(); // its fetches left the JWKS in the colo cache (workerd keeps it in stateDir)
+    jwksDown = true;
+    try {
+      const before = fetches;
+      worker = await startWorker({
+        BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge",
+        JWT_ALGORITHMS: "HS256,EdDSA,ES256,RS256", JWT_JWKS_URL: jwks.url, JWKS_REFRESH_MIN_SECONDS: "1",
+      }, { port, stateDir });
+      assert.equal((await join(signAsym(claims(), ed))).status, 302);
+      assert.equal(fetches, before, "no request reached the (down) JWKS endpoint");
+    } finally {
+      jwksDown = false;
+    }
+  });
+
   test("an unreachable JWKS refuses asymmetric tokens and leaves HS tokens alone", async () => {
     const closed = await freePort();
     const other = await startWorker({
