@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (figures, no assertions): wasm size and join throughput through local workerd.
+# Benchmarks (figures, no assertions): wasm size, join throughput through local workerd, and
+# the CPU cost of one asymmetric JWT verification, pure Rust in wasm vs WebCrypto.
 #   BENCH_SECONDS (10), BENCH_CONNECTIONS (16) tune the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,3 +9,9 @@ source scripts/env.sh
 cargo build -q --release -p bbb-sim
 bash scripts/build-worker.sh
 BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/join-bench.mjs
+
+echo
+echo "JWT verification per algorithm: pure Rust in wasm (V8 under Node) vs WebCrypto (native)"
+node bench/crypto/fixtures.mjs
+(cd bench/crypto && cargo test -q --release --target wasm32-unknown-unknown -- --nocapture 2>&1 | grep "pure-Rust")
+node bench/crypto/webcrypto.mjs
