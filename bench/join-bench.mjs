@@ -7,11 +7,11 @@ import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { generateKeyPairSync, randomBytes, sign as cryptoSign } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 
 import { ROOT, startSimulator, startWorker } from "../tests/support/harness.mjs";
-import { b64url, joinClaims, sign } from "../tests/support/jwt.mjs";
+import { hostKey, joinClaims, sign, signWithKey } from "../tests/support/jwt.mjs";
 
 const DURATION = process.env.BENCH_SECONDS ?? "10";
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? "16";
@@ -83,22 +83,9 @@ function wrk(origin, pathsFile) {
 }
 
 // The host app's keys for asymmetric tokens, served as a JWKS.
-const hostKeys = ["EdDSA", "ES256", "RS256"].map((alg) => {
-  const pair = alg === "EdDSA" ? generateKeyPairSync("ed25519")
-    : alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" })
-    : generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return { alg, kid: alg, privateKey: pair.privateKey, jwk: { ...pair.publicKey.export({ format: "jwk" }), kid: alg, alg, use: "sig" } };
-});
+const hostKeys = ["EdDSA", "ES256", "RS256"].map((alg) => hostKey(alg));
 const jwksServer = createServer((_, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: hostKeys.map((k) => k.jwk) })));
 await new Promise((ok) => jwksServer.listen(0, "127.0.0.1", ok));
-function signAsym(claims, key) {
-  const input = `${b64url(JSON.stringify({ alg: key.alg, kid: key.kid }))}.${b64url(JSON.stringify(claims))}`;
-  const data = Buffer.from(input);
-  const signature = key.alg === "EdDSA" ? cryptoSign(null, data, key.privateKey)
-    : key.alg === "ES256" ? cryptoSign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
-    : cryptoSign("sha256", data, key.privateKey);
-  return `${input}.${signature.toString("base64url")}`;
-}
 
 const size = wasmSize();
 const sim = await startSimulator({ secret: BBB_SECRET });
@@ -138,7 +125,7 @@ try {
   const asymmetric = {};
   for (const key of hostKeys) {
     const paths = writePaths(`existing-${key.alg}`, (i) =>
-      `/join?token=${signAsym(joinClaims({ issuer: "lms", audience: "edge", meeting: existing, name: `U ${i}`, lifetime: 3600 }), key)}`);
+      `/join?token=${signWithKey(joinClaims({ issuer: "lms", audience: "edge", meeting: existing, name: `U ${i}`, lifetime: 3600 }), key)}`);
     // One token off the list first, while this process can still answer the JWKS fetch it
     // triggers: wrk runs synchronously and blocks the JWKS server in this process (a timed-out
     // fetch would be negative-cached and turn the whole run into refusals). It also catches a

@@ -13,5 +13,5 @@ BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/join-bench.mjs
 echo
 echo "JWT verification per algorithm: pure Rust in wasm (V8 under Node) vs WebCrypto (native)"
 node bench/crypto/fixtures.mjs
-(cd bench/crypto && cargo test -q --release --target wasm32-unknown-unknown -- --nocapture 2>&1 | grep "pure-Rust")
+(cd bench/crypto && cargo test --release --target wasm32-unknown-unknown -- --nocapture 2>&1 | grep "pure-Rust")
 node bench/crypto/webcrypto.mjs

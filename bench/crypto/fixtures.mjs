@@ -1,19 +1,13 @@
-// Writes fixtures.json: one signed token and its public JWK per algorithm (Node's crypto).
-import { generateKeyPairSync, sign } from "node:crypto";
+// Writes fixtures.json: one signed token and its public JWK per algorithm, made with the
+// e2e suite's host-key helpers (Node's crypto).
 import { writeFileSync } from "node:fs";
 
-const b64url = (data) => Buffer.from(data).toString("base64url");
+import { hostKey, signWithKey } from "../../tests/support/jwt.mjs";
+
 const out = {};
 for (const alg of ["EdDSA", "ES256", "RS256"]) {
-  const pair = alg === "EdDSA" ? generateKeyPairSync("ed25519")
-    : alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" })
-    : generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const key = hostKey(alg);
   const now = Math.floor(Date.now() / 1000);
-  const input = `${b64url(JSON.stringify({ alg }))}.${b64url(JSON.stringify({ sub: "u", iat: now, exp: now + 3600 }))}`;
-  const data = Buffer.from(input);
-  const signature = alg === "EdDSA" ? sign(null, data, pair.privateKey)
-    : alg === "ES256" ? sign("sha256", data, { key: pair.privateKey, dsaEncoding: "ieee-p1363" })
-    : sign("sha256", data, pair.privateKey);
-  out[alg] = { token: `${input}.${signature.toString("base64url")}`, jwk: pair.publicKey.export({ format: "jwk" }) };
+  out[alg] = { token: signWithKey({ sub: "u", iat: now, exp: now + 3600 }, key), jwk: key.jwk };
 }
 writeFileSync(new URL("./fixtures.json", import.meta.url), JSON.stringify(out, null, 2));

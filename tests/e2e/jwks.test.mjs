@@ -1,32 +1,17 @@
 // Asymmetric host tokens (EdDSA, ES256, RS256) with the host app's JWKS, verified by workerd's
 // WebCrypto: a JWKS served by the test, rotated, flooded with unknown kids and taken down.
 import assert from "node:assert/strict";
-import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, sign as cryptoSign } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 
 import { freePort, startSimulator, startWorker } from "../support/harness.mjs";
-import { b64url, joinClaims, sign as signHs } from "../support/jwt.mjs";
+import { hostKey, joinClaims, sign as signHs, signWithKey } from "../support/jwt.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
 const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
 
-function keyPair(alg) {
-  const pair = alg === "EdDSA" ? generateKeyPairSync("ed25519")
-    : alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" })
-    : generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return { alg, kid: `${alg}-${randomUUID().slice(0, 6)}`, privateKey: pair.privateKey, jwk: pair.publicKey.export({ format: "jwk" }) };
-}
-
-/** A compact JWS signed with an asymmetric key, as a host app's library would. */
-function signAsym(claims, key, header = {}) {
-  const input = `${b64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: "JWT", ...header }))}.${b64url(JSON.stringify(claims))}`;
-  const data = Buffer.from(input);
-  const signature = key.alg === "EdDSA" ? cryptoSign(null, data, key.privateKey)
-    : key.alg === "ES256" ? cryptoSign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
-    : cryptoSign("sha256", data, key.privateKey);
-  return `${input}.${signature.toString("base64url")}`;
-}
+const keyPair = (alg) => hostKey(alg, `${alg}-${randomUUID().slice(0, 6)}`);
 
 let sim;
 let worker;
@@ -42,7 +27,7 @@ before(async () => {
     fetches++;
     if (jwksDown) return res.writeHead(503).end();
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ keys: published.map((k) => ({ ...k.jwk, kid: k.kid, use: "sig", alg: k.alg })) }));
+    res.end(JSON.stringify({ keys: published.map((k) => k.jwk) }));
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   jwks = { server, url: `http://127.0.0.1:${server.address().port}/.well-known/jwks.json` };
@@ -67,10 +52,10 @@ describe("asymmetric join tokens", () => {
   for (const alg of ["EdDSA", "ES256", "RS256"]) {
     test(`${alg} verifies with the published key`, async () => {
       const key = keys.find((k) => k.alg === alg);
-      const response = await join(signAsym(claims({ roles: ["Instructor"] }), key));
+      const response = await join(signWithKey(claims({ roles: ["Instructor"] }), key));
       assert.equal(response.status, 302);
       assert.equal(new URL(response.headers.get("location")).searchParams.get("role"), "MODERATOR");
-      const forged = signAsym(claims(), { ...keyPair(alg), kid: key.kid }); // right kid, wrong private key
+      const forged = signWithKey(claims(), { ...keyPair(alg), kid: key.kid }); // the right kid, another private key
       assert.deepEqual([(await join(forged)).status, await error(await join(forged))], [401, "token_invalid"]);
     });
   }
@@ -82,14 +67,14 @@ describe("asymmetric join tokens", () => {
     assert.equal(await error(await join(confused)), "token_invalid");
     // ES256 naming the RSA key.
     const es = keys.find((k) => k.alg === "ES256");
-    assert.equal(await error(await join(signAsym(claims(), { ...es, kid: rsa.kid }))), "algorithm_not_allowed");
+    assert.equal(await error(await join(signWithKey(claims(), { ...es, kid: rsa.kid }))), "algorithm_not_allowed");
   });
 
   test("a flood of unknown kids does not fetch the JWKS per request", async () => {
     await pause(1100);
     const before = fetches;
     const ed = keys.find((k) => k.alg === "EdDSA");
-    const responses = await Promise.all(Array.from({ length: 30 }, () => join(signAsym(claims(), { ...ed, kid: randomUUID() }))));
+    const responses = await Promise.all(Array.from({ length: 30 }, () => join(signWithKey(claims(), { ...ed, kid: randomUUID() }))));
     assert.deepEqual([...new Set(responses.map((r) => r.status))], [401]);
     assert.ok(fetches - before <= 1, `${fetches - before} fetches for 30 unknown kids`);
   });
@@ -98,13 +83,13 @@ describe("asymmetric join tokens", () => {
     const fresh = keyPair("EdDSA");
     published = [...keys, fresh];
     await pause(1100);
-    assert.equal((await join(signAsym(claims(), fresh))).status, 302);
+    assert.equal((await join(signWithKey(claims(), fresh))).status, 302);
     keys = published;
   });
 
   test("API tokens can be asymmetric too", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = signAsym({ iss: "lms", aud: "edge", iat: now, exp: now + 60, sub: "backend", scope: "api" }, keys.find((k) => k.alg === "ES256"));
+    const token = signWithKey({ iss: "lms", aud: "edge", iat: now, exp: now + 60, sub: "backend", scope: "api" }, keys.find((k) => k.alg === "ES256"));
     const response = await fetch(`${worker.origin}/api/v1/recordings?meeting=room-1`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(response.status, 200, await response.text());
   });
@@ -120,7 +105,7 @@ describe("asymmetric join tokens", () => {
         BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge",
         JWT_ALGORITHMS: "HS256,EdDSA,ES256,RS256", JWT_JWKS_URL: jwks.url, JWKS_REFRESH_MIN_SECONDS: "1",
       }, { port, stateDir });
-      assert.equal((await join(signAsym(claims(), ed))).status, 302);
+      assert.equal((await join(signWithKey(claims(), ed))).status, 302);
       assert.equal(fetches, before, "no request reached the (down) JWKS endpoint");
     } finally {
       jwksDown = false;
@@ -135,7 +120,7 @@ describe("asymmetric join tokens", () => {
     });
     try {
       const ed = keys.find((k) => k.alg === "EdDSA");
-      const refused = await join(signAsym(claims(), ed), other.origin);
+      const refused = await join(signWithKey(claims(), ed), other.origin);
       assert.deepEqual([refused.status, await error(refused)], [401, "token_invalid"]);
       assert.equal((await join(signHs(claims(), JWT_SECRET), other.origin)).status, 302);
       await pause(300);

@@ -1,6 +1,6 @@
 // Mints compact JWS tokens with node:crypto: an implementation independent of the worker's,
 // so the end-to-end tests check interoperability, not the code against itself.
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac, generateKeyPairSync, randomUUID, sign as cryptoSign } from "node:crypto";
 
 const HASHES = { HS256: "sha256", HS384: "sha384", HS512: "sha512" };
 
@@ -32,4 +32,22 @@ export function joinClaims({ issuer, audience, meeting, name, sub, lifetime = 12
     meeting,
     ...extra,
   };
+}
+
+/** A key pair of a host app for asymmetric tokens, with its public JWK (`kid` set). */
+export function hostKey(alg, kid = alg) {
+  const pair = alg === "EdDSA" ? generateKeyPairSync("ed25519")
+    : alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" })
+    : generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return { alg, kid, privateKey: pair.privateKey, jwk: { ...pair.publicKey.export({ format: "jwk" }), kid, alg, use: "sig" } };
+}
+
+/** Signs `claims` with a host key (EdDSA, ES256 as r‖s, RS256 PKCS#1 v1.5), as host libraries do. */
+export function signWithKey(claims, key, header = {}) {
+  const input = `${b64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: "JWT", ...header }))}.${b64url(JSON.stringify(claims))}`;
+  const data = Buffer.from(input);
+  const signature = key.alg === "EdDSA" ? cryptoSign(null, data, key.privateKey)
+    : key.alg === "ES256" ? cryptoSign("sha256", data, { key: key.privateKey, dsaEncoding: "ieee-p1363" })
+    : cryptoSign("sha256", data, key.privateKey);
+  return `${input}.${signature.toString("base64url")}`;
 }
