@@ -43,10 +43,32 @@ pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppErro
             (503, detail)
         }
     };
-    let body = json!({
+    let mut body = json!({
         "status": if status == 200 { "ok" } else { "unavailable" },
         "config": { "ok": true, "checksum_algorithm": config.signer.algorithm.name() },
         "bbb": bbb_status,
     });
+    let mut status = status;
+    if let Some(url) = &config.jwks_url {
+        // Hosts signing with their own keys cannot join without a usable key: not ready.
+        let jwks = jwks_status(url, config.bbb_timeout).await;
+        if jwks["ok"] != true {
+            status = 503;
+            body["status"] = json!("unavailable");
+        }
+        body["jwks"] = jwks;
+    }
     respond::json(&body.to_string(), status).map_err(internal)
+}
+
+/// The host app's JWKS: reachable, and how many of its keys are usable (never its URL).
+async fn jwks_status(url: &str, timeout: std::time::Duration) -> serde_json::Value {
+    match crate::transport::get(url, timeout).await {
+        Ok(reply) if reply.status == 200 => match bbb_core::jwks::KeySet::parse(&reply.body) {
+            Ok(keys) => json!({ "ok": !keys.keys.is_empty(), "keys": keys.keys.len(), "skipped": keys.skipped }),
+            Err(error) => json!({ "ok": false, "error": format!("the JWKS is not usable: {}", error.0) }),
+        },
+        Ok(reply) => json!({ "ok": false, "error": format!("the JWKS answered HTTP {}", reply.status) }),
+        Err(_) => json!({ "ok": false, "error": "the JWKS could not be reached in time" }),
+    }
 }

@@ -87,6 +87,19 @@ describe("asymmetric join tokens", () => {
     keys = published;
   });
 
+  test("/healthz reports the JWKS: usable keys, and the ones left out with a reason", async () => {
+    const saved = published;
+    published = [...keys, { jwk: { ...hostKey("RS256").jwk, kid: "weak", n: "AQAB" } }];
+    try {
+      const health = await (await fetch(`${worker.origin}/healthz`)).json();
+      assert.equal(health.jwks.ok, true);
+      assert.equal(health.jwks.keys, keys.length);
+      assert.match(health.jwks.skipped.join(" "), /weak.*bits/);
+    } finally {
+      published = saved;
+    }
+  });
+
   test("API tokens can be asymmetric too", async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = signWithKey({ iss: "lms", aud: "edge", iat: now, exp: now + 60, sub: "backend", scope: "api" }, keys.find((k) => k.alg === "ES256"));
@@ -123,6 +136,9 @@ describe("asymmetric join tokens", () => {
       const refused = await join(signWithKey(claims(), ed), other.origin);
       assert.deepEqual([refused.status, await error(refused)], [401, "token_invalid"]);
       assert.equal((await join(signHs(claims(), JWT_SECRET), other.origin)).status, 302);
+      const health = await fetch(`${other.origin}/healthz`);
+      assert.equal(health.status, 503);
+      assert.match((await health.json()).jwks.error, /could not be reached/);
       await pause(300);
       assert.ok(other.logs().some((l) => l.route === "jwks" && l.outcome === "failed"));
     } finally {
