@@ -490,6 +490,26 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_keeps_the_first_meeting_ended_url() {
+        // bbb-web ignores a duplicate's parameters: the URL it calls at the end is the first one.
+        let mut state = State::default();
+        xml(call(&mut state, "create", "name=Room&meetingID=m1&meetingEndedURL=https%3A%2F%2Fedge%2Ffirst"));
+        let again =
+            xml(call(&mut state, "create", "name=Room&meetingID=m1&meetingEndedURL=https%3A%2F%2Fedge%2Fsecond"));
+        assert_eq!(field(&again, "messageKey"), "duplicateWarning");
+        assert!(state.end_meeting("m1", 1));
+        let called: Vec<_> = state
+            .outbound
+            .iter()
+            .map(|o| match o {
+                crate::state::Outbound::MeetingEnded { url } => url.as_str(),
+                crate::state::Outbound::RecordingReady { url, .. } => url.as_str(),
+            })
+            .collect();
+        assert_eq!(called, ["https://edge/first"]);
+    }
+
+    #[test]
     fn an_ended_meeting_is_created_anew() {
         let mut state = State::default();
         let first = xml(call(&mut state, "create", "name=Room&meetingID=m1"));

@@ -1,7 +1,8 @@
 //! The control API for tests and operators, under `/_sim/`:
 //! - `POST /_sim/reset`: forget meetings, sessions, requests and faults;
 //! - `GET /_sim/requests[?call=create]`: the API request log (checksums never included);
-//! - `POST /_sim/faults` with `{"call"?, "kind": "delay"|"status"|"drop"|"malformed"|"failed", "times"?, …}`;
+//! - `POST /_sim/faults` with `{"call"?, "kind": "delay"|"status"|"drop"|"malformed"|"failed"|"lose_answer", "times"?, …}`
+//!   (`lose_answer` carries the call out and then closes the connection unanswered);
 //!   `DELETE /_sim/faults` clears them;
 //! - `GET /_sim/meetings`: the meetings as the simulator knows them;
 //! - `POST /_sim/meetings/{id}/end[?callbacks=N]`: end a meeting behind the worker's back; its

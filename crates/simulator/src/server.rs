@@ -145,11 +145,14 @@ async fn api_call(
             simulator.state.lock().unwrap().set_response_key(seq, Some(message_key));
             return Ok(xml(body));
         }
-        None => {}
+        Some(FaultKind::LoseAnswer) | None => {}
     }
     let mut state = simulator.state.lock().unwrap();
     let reply = api::handle(&mut state, &simulator.settings, call, raw_query, host);
     state.set_response_key(seq, reply.message_key());
+    if matches!(fault, Some(FaultKind::LoseAnswer)) {
+        return Err(DropConnection);
+    }
     Ok(match reply {
         Reply::Xml(body) => xml(body),
         Reply::Redirect(location) => {

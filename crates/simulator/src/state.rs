@@ -93,6 +93,9 @@ pub enum FaultKind {
     Malformed,
     /// Answer FAILED with this messageKey and message.
     Failed { message_key: String, message: String },
+    /// Carry the call out (a create creates), then close the connection without answering: the
+    /// caller never learns what happened, as when BBB is slower than the caller's timeout.
+    LoseAnswer,
 }
 
 impl FaultKind {
@@ -103,6 +106,7 @@ impl FaultKind {
             FaultKind::Drop => "drop",
             FaultKind::Malformed => "malformed",
             FaultKind::Failed { .. } => "failed",
+            FaultKind::LoseAnswer => "lose_answer",
         }
     }
 }
