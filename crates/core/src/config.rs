@@ -4,13 +4,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 use crate::bbb::{ApiBase, ChecksumAlgorithm, Signer};
+use crate::mac::{self, Purpose};
 use crate::role::ModeratorRoles;
 use crate::secret::Secret;
 use crate::token::{parse_allow_list, TokenPolicy};
+use crate::web_url::{self, Transport};
 use crate::webhook::WebhookSecret;
 
 /// Where settings come from: `[vars]` and secret storage at the edge, a map in tests.
@@ -103,12 +102,11 @@ pub struct PublicUrl(String);
 
 impl PublicUrl {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let trimmed = raw.trim().trim_end_matches('/');
-        check_http_url(trimmed)?;
-        if trimmed.contains(['?', '#']) {
-            return Err("must be an origin without query or fragment".into());
+        let url = web_url::parse(raw, Transport::HttpsOrLoopback)?;
+        if url.path() != "/" || url.query().is_some() {
+            return Err("must be an origin (scheme, host and port) without a path or query".into());
         }
-        Ok(PublicUrl(trimmed.to_owned()))
+        Ok(PublicUrl(url.origin().ascii_serialization()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -134,18 +132,24 @@ impl PublicUrl {
     }
 }
 
-fn check_http_url(value: &str) -> Result<(), String> {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .ok_or("must start with https:// or http://")?;
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err("has no host".into());
+/// A URL setting: https, or http to a loopback host; stored as the parser wrote it.
+fn setting_url(value: &str) -> Result<String, String> {
+    web_url::parse(value, Transport::HttpsOrLoopback).map(String::from).map_err(str::to_owned)
+}
+
+/// RFC 7518 §3.2: an HS256 key at least as long as the hash (32 bytes).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+fn checked_jwt_secret(problems: &mut Vec<ConfigProblem>, name: &'static str, value: Option<String>) -> Option<Secret> {
+    let secret = Secret::new(non_empty(value)?);
+    if secret.expose().len() < MIN_JWT_SECRET_BYTES {
+        problems.push(ConfigProblem::Invalid(
+            name,
+            format!("must be at least {MIN_JWT_SECRET_BYTES} bytes long (RFC 7518 §3.2); generate one with `openssl rand -hex 32`"),
+        ));
+        return None;
     }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("must not contain spaces".into());
-    }
-    Ok(())
+    Some(secret)
 }
 
 impl Config {
@@ -179,38 +183,35 @@ impl Config {
             }
         });
         let audience = required(&mut problems, "JWT_AUDIENCE", var("JWT_AUDIENCE"), |v| Ok(v.trim().to_owned()));
-        let jwks_url = optional(&mut problems, "JWT_JWKS_URL", var("JWT_JWKS_URL"), |v| {
-            check_http_url(v.trim()).map(|_| v.trim().to_owned())
-        });
+        let jwks_url = optional(&mut problems, "JWT_JWKS_URL", var("JWT_JWKS_URL"), setting_url);
         let jwks_refresh_min_seconds =
             seconds(&mut problems, "JWKS_REFRESH_MIN_SECONDS", var("JWKS_REFRESH_MIN_SECONDS"), 60, 1..=86_400) as i64;
         let algorithms = optional(&mut problems, "JWT_ALGORITHMS", var("JWT_ALGORITHMS"), |v| {
-            parse_allow_list(v, jwks_url.is_some())
+            // Named once: an invalid JWT_JWKS_URL is its own problem, not also this one's.
+            parse_allow_list(v, var("JWT_JWKS_URL").is_some())
         })
         .unwrap_or_else(|| parse_allow_list("HS256", false).expect("default is valid"));
         let max_age = seconds(&mut problems, "JWT_MAX_AGE_SECONDS", var("JWT_MAX_AGE_SECONDS"), 300, 1..=86_400);
         let leeway = seconds(&mut problems, "JWT_LEEWAY_SECONDS", var("JWT_LEEWAY_SECONDS"), 30, 0..=600);
         let timeout_ms = seconds(&mut problems, "BBB_TIMEOUT_MS", var("BBB_TIMEOUT_MS"), 5000, 100..=60_000);
         let moderator_roles = var("MODERATOR_ROLES").map(|v| ModeratorRoles::parse(&v)).unwrap_or_default();
-        let logout_url = optional(&mut problems, "LOGOUT_URL", var("LOGOUT_URL"), |v| {
-            check_http_url(v.trim()).map(|_| v.trim().to_owned())
-        });
+        let logout_url = optional(&mut problems, "LOGOUT_URL", var("LOGOUT_URL"), setting_url);
 
         let bbb_secret = non_empty(source.secret("BBB_SECRET")).map(Secret::new);
         if bbb_secret.is_none() {
             problems.push(ConfigProblem::Missing("BBB_SECRET"));
         }
-        let jwt_secret = non_empty(source.secret("JWT_SECRET")).map(Secret::new);
-        if jwt_secret.is_none() && algorithms.iter().any(|alg| alg.is_hmac()) {
+        let jwt_given = non_empty(source.secret("JWT_SECRET"));
+        if jwt_given.is_none() && algorithms.iter().any(|alg| alg.is_hmac()) {
             problems.push(ConfigProblem::Missing("JWT_SECRET"));
         }
-        let jwt_previous = non_empty(source.secret("JWT_SECRET_PREVIOUS")).map(Secret::new);
+        let jwt_secret = checked_jwt_secret(&mut problems, "JWT_SECRET", jwt_given);
+        let jwt_previous =
+            checked_jwt_secret(&mut problems, "JWT_SECRET_PREVIOUS", source.secret("JWT_SECRET_PREVIOUS"));
         let bbb_previous = non_empty(source.secret("BBB_SECRET_PREVIOUS")).map(Secret::new);
         let callback_secret = non_empty(source.secret("CALLBACK_SECRET")).map(Secret::new);
         let callback_secret_previous = non_empty(source.secret("CALLBACK_SECRET_PREVIOUS")).map(Secret::new);
-        let webhook_url = optional(&mut problems, "HOST_WEBHOOK_URL", var("HOST_WEBHOOK_URL"), |v| {
-            check_http_url(v.trim()).map(|_| v.trim().to_owned())
-        });
+        let webhook_url = optional(&mut problems, "HOST_WEBHOOK_URL", var("HOST_WEBHOOK_URL"), setting_url);
         let webhook_secret =
             optional(&mut problems, "HOST_WEBHOOK_SECRET", non_empty(source.secret("HOST_WEBHOOK_SECRET")), |v| {
                 WebhookSecret::parse(v)
@@ -266,9 +267,7 @@ impl Config {
 /// Without `CALLBACK_SECRET`, callback tokens use a key derived from the BBB secret, so the BBB
 /// secret itself never keys two different things.
 fn derive_callback_key(bbb_secret: &Secret) -> Secret {
-    let mut mac = Hmac::<Sha256>::new_from_slice(bbb_secret.expose().as_bytes()).expect("HMAC takes any key length");
-    mac.update(b"bbb-edge callback key v1");
-    Secret::new(hex::encode(mac.finalize().into_bytes()))
+    mac::derive(bbb_secret, Purpose(b"bbb-edge callback key v1"))
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -346,7 +345,7 @@ mod tests {
             ("JWT_ISSUER", "https://lms.example, portal"),
             ("JWT_AUDIENCE", "bbb-edge"),
             ("BBB_SECRET", "bbb-secret-value"),
-            ("JWT_SECRET", "jwt-secret-value"),
+            ("JWT_SECRET", "jwt-secret-value-0123456789abcdef"),
         ])
     }
 
@@ -387,11 +386,11 @@ mod tests {
     fn previous_secrets_are_accepted_but_never_sign() {
         let mut settings = full();
         settings.insert("BBB_SECRET_PREVIOUS", "old-bbb-secret");
-        settings.insert("JWT_SECRET_PREVIOUS", "old-jwt-secret");
+        settings.insert("JWT_SECRET_PREVIOUS", "old-jwt-secret-0123456789abcdefgh");
         let config = Config::load(&MapSource(settings.clone())).unwrap();
         assert_eq!(
             config.tokens.hmac_keys.iter().map(Secret::expose).collect::<Vec<_>>(),
-            ["jwt-secret-value", "old-jwt-secret"]
+            ["jwt-secret-value-0123456789abcdef", "old-jwt-secret-0123456789abcdefgh"]
         );
         assert_eq!(config.bbb_inbound_secrets().len(), 2);
         assert_eq!(config.signer.secret.expose(), "bbb-secret-value");
@@ -424,10 +423,57 @@ mod tests {
             vec!["HOST_WEBHOOK_SECRET"]
         );
         settings.insert("HOST_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let mut short = settings.clone();
+        short.insert("HOST_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZI");
+        assert_eq!(Config::load(&MapSource(short)).unwrap_err().setting_names(), vec!["HOST_WEBHOOK_SECRET"]);
         let config = Config::load(&MapSource(settings)).unwrap();
         assert_eq!(config.webhooks.unwrap().url, "https://lms.example/hooks");
         assert_eq!(config.webhook_retry_base_seconds, 5);
         assert!(Config::load(&MapSource(full())).unwrap().webhooks.is_none());
+    }
+
+    #[test]
+    fn urls_are_https_except_to_loopback_and_judged_parsed() {
+        let mut settings = full();
+        settings.insert("BBB_URL", "http://bbb.example/bigbluebutton/");
+        settings.insert("PUBLIC_URL", "http://edge.example");
+        settings.insert("LOGOUT_URL", "http://localhost@lms.example/");
+        settings.insert("HOST_WEBHOOK_URL", "https://lms.example/hooks#x");
+        settings.insert("HOST_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        settings.insert("JWT_ALGORITHMS", "HS256,EdDSA");
+        settings.insert("JWT_JWKS_URL", "http://127.0.0.1.lms.example/jwks");
+        let mut names = Config::load(&MapSource(settings)).unwrap_err().setting_names();
+        names.sort();
+        assert_eq!(names, ["BBB_URL", "HOST_WEBHOOK_URL", "JWT_JWKS_URL", "LOGOUT_URL", "PUBLIC_URL"]);
+
+        let mut local = full();
+        local.insert("BBB_URL", "http://127.0.0.1:8090/bigbluebutton/");
+        local.insert("PUBLIC_URL", "http://localhost:8787/");
+        local.insert("LOGOUT_URL", "http://[::1]:8000/left");
+        let config = Config::load(&MapSource(local)).unwrap();
+        assert_eq!(config.bbb_base.as_str(), "http://127.0.0.1:8090/bigbluebutton/api/");
+        assert_eq!(config.public_url.as_str(), "http://localhost:8787");
+        assert_eq!(config.logout_url.as_deref(), Some("http://[::1]:8000/left"));
+    }
+
+    #[test]
+    fn public_url_is_an_origin() {
+        assert_eq!(PublicUrl::parse("https://Edge.Example:443/").unwrap().as_str(), "https://edge.example");
+        assert!(PublicUrl::parse("https://edge.example/prefix").is_err());
+        assert!(PublicUrl::parse("https://edge.example/?a=1").is_err());
+    }
+
+    #[test]
+    fn jwt_secrets_are_32_bytes_at_least() {
+        let mut settings = full();
+        settings.insert("JWT_SECRET", "abc");
+        settings.insert("JWT_SECRET_PREVIOUS", "0123456789abcdef0123456789abcde");
+        let error = Config::load(&MapSource(settings.clone())).unwrap_err();
+        assert_eq!(error.setting_names(), vec!["JWT_SECRET", "JWT_SECRET_PREVIOUS"]);
+        assert!(!error.to_string().contains("abc"));
+        settings.insert("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        settings.insert("JWT_SECRET_PREVIOUS", " 0123456789abcdef0123456789abcdef\n");
+        assert!(Config::load(&MapSource(settings)).is_ok());
     }
 
     #[test]

@@ -4,11 +4,10 @@
 //! short-lived, path-safe: BBB appends `?errors=` to the URL and would mangle a query.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use crate::ids::{CreateTime, MeetingId};
+use crate::mac::{self, Purpose};
 use crate::role::Role;
 use crate::secret::Secret;
 
@@ -44,7 +43,7 @@ pub enum TicketError {
 impl Ticket {
     pub fn seal(&self, key: &Secret) -> String {
         let payload = Base64UrlUnpadded::encode_string(serde_json::to_string(self).expect("plain data").as_bytes());
-        let signature = mac(key, &payload).finalize().into_bytes();
+        let signature = mac::tag(key, TICKET, &[&payload]);
         format!("{payload}.{}", Base64UrlUnpadded::encode_string(&signature))
     }
 
@@ -52,7 +51,7 @@ impl Ticket {
     pub fn open(keys: &[&Secret], sealed: &str, now: i64) -> Result<Ticket, TicketError> {
         let (payload, signature) = sealed.split_once('.').ok_or(TicketError::Forged)?;
         let signature = Base64UrlUnpadded::decode_vec(signature).map_err(|_| TicketError::Forged)?;
-        if !keys.iter().any(|key| mac(key, payload).verify_slice(&signature).is_ok()) {
+        if !mac::verify(keys, TICKET, &[payload], &signature) {
             return Err(TicketError::Forged);
         }
         let json = Base64UrlUnpadded::decode_vec(payload).map_err(|_| TicketError::Forged)?;
@@ -64,12 +63,7 @@ impl Ticket {
     }
 }
 
-fn mac(key: &Secret, payload: &str) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
-    mac.update(b"bbb-edge recovery ticket v1\n");
-    mac.update(payload.as_bytes());
-    mac
-}
+const TICKET: Purpose = Purpose(b"bbb-edge recovery ticket v1\n");
 
 #[cfg(test)]
 mod tests {

@@ -2,13 +2,15 @@
 //! over `id.timestamp.body`, the event bodies, and the retry schedule. Pure; delivery is the edge's.
 
 use base64ct::{Base64, Encoding};
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::bbb::response::Recording;
 use crate::ids::{CreateTime, MeetingId};
 use crate::secret::Secret;
+
+/// The shortest `HOST_WEBHOOK_SECRET` key accepted (the Standard Webhooks libraries make 24).
+pub const MIN_KEY_BYTES: usize = 24;
 
 /// `HOST_WEBHOOK_SECRET`: `whsec_` + base64 of the HMAC key.
 #[derive(Clone, Debug)]
@@ -18,8 +20,8 @@ impl WebhookSecret {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let encoded = raw.trim().strip_prefix("whsec_").ok_or("must start with whsec_")?;
         let key = Base64::decode_vec(encoded).map_err(|_| "must be whsec_ followed by base64")?;
-        if key.len() < 16 {
-            return Err("must hold a key of at least 16 bytes".into());
+        if key.len() < MIN_KEY_BYTES {
+            return Err(format!("must hold a key of at least {MIN_KEY_BYTES} bytes"));
         }
         Ok(WebhookSecret(Secret::new(encoded)))
     }
@@ -27,10 +29,8 @@ impl WebhookSecret {
     /// `webhook-signature`: `v1,` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")).
     pub fn sign(&self, id: &str, timestamp: i64, body: &str) -> String {
         let key = Base64::decode_vec(self.0.expose()).expect("checked when parsed");
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
-        mac.update(format!("{id}.{timestamp}.").as_bytes());
-        mac.update(body.as_bytes());
-        format!("v1,{}", Base64::encode_string(&mac.finalize().into_bytes()))
+        let tag = crate::mac::raw_tag(&key, &[format!("{id}.{timestamp}.").as_bytes(), body.as_bytes()]);
+        format!("v1,{}", Base64::encode_string(&tag))
     }
 }
 

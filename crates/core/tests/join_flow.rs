@@ -20,7 +20,7 @@ use support::{bbb_web_accepts, call_and_query, param, params, ScriptedTransport}
 
 const NOW: i64 = 1_800_000_000;
 const BBB_SECRET: &str = "bbb-shared-secret-for-tests";
-const JWT_SECRET: &str = "jwt-secret-for-tests";
+const JWT_SECRET: &str = "jwt-secret-for-tests-0123456789abcdef";
 
 struct Settings(HashMap<&'static str, &'static str>);
 

@@ -18,7 +18,7 @@ fn settings() -> PathBuf {
     env_file(
         "good",
         "BBB_URL=http://127.0.0.1:9/bigbluebutton/\nPUBLIC_URL=http://127.0.0.1:8787\nJWT_ISSUER=https://lms.example,portal\n\
-         JWT_AUDIENCE=bbb-edge\nBBB_SECRET=bbb\nJWT_SECRET=shared-key\nMODERATOR_ROLES=Instructor\nJWT_ALGORITHMS=HS256,HS512\n",
+         JWT_AUDIENCE=bbb-edge\nBBB_SECRET=bbb\nJWT_SECRET=shared-key-0123456789abcdef0123456789\nMODERATOR_ROLES=Instructor\nJWT_ALGORITHMS=HS256,HS512\n",
     )
 }
 

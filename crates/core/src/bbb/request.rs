@@ -5,6 +5,7 @@ use std::fmt;
 use super::checksum::ChecksumAlgorithm;
 use super::query::Query;
 use crate::secret::Secret;
+use crate::web_url::{self, Transport};
 
 /// The BBB API calls bbb-edge makes. The name is part of the hashed string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,24 +46,14 @@ pub struct ApiBase(String);
 pub struct InvalidBaseUrl(pub &'static str);
 
 impl ApiBase {
-    /// Accepts `https://bbb.example.org/bigbluebutton/` with or without `api/` and trailing slash.
+    /// Accepts `https://bbb.example.org/bigbluebutton/` with or without `api/` and trailing slash;
+    /// plain http only for a loopback host (the local simulator).
     pub fn parse(raw: &str) -> Result<Self, InvalidBaseUrl> {
-        let raw = raw.trim();
-        let rest = raw
-            .strip_prefix("https://")
-            .or_else(|| raw.strip_prefix("http://"))
-            .ok_or(InvalidBaseUrl("must start with https:// or http://"))?;
-        if rest.is_empty() || rest.starts_with('/') {
-            return Err(InvalidBaseUrl("has no host"));
+        let url = web_url::parse(raw, Transport::HttpsOrLoopback).map_err(InvalidBaseUrl)?;
+        if url.query().is_some() {
+            return Err(InvalidBaseUrl("must not contain a query"));
         }
-        if raw.contains(['?', '#']) || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(InvalidBaseUrl("must not contain a query, a fragment or spaces"));
-        }
-        if !raw.is_ascii() {
-            // It ends up in Location headers, which are ASCII: write IDN hosts in punycode.
-            return Err(InvalidBaseUrl("must be ASCII (write an international host name in punycode)"));
-        }
-        let trimmed = raw.trim_end_matches('/');
+        let trimmed = url.as_str().trim_end_matches('/');
         let api = if trimmed.ends_with("/api") { trimmed.to_owned() } else { format!("{trimmed}/api") };
         Ok(ApiBase(format!("{api}/")))
     }
@@ -132,6 +123,7 @@ mod tests {
             "https://bbb.example.org/bigbluebutton/api",
             "https://bbb.example.org/bigbluebutton/api/",
             " https://bbb.example.org/bigbluebutton/api// ",
+            "https://BBB.example.org/bigbluebutton",
         ] {
             assert_eq!(ApiBase::parse(raw).unwrap().as_str(), "https://bbb.example.org/bigbluebutton/api/", "{raw}");
         }
@@ -146,6 +138,8 @@ mod tests {
             "ftp://x/b",
             "https://x/a b",
             "https://bücher.example/b",
+            "http://bbb.example.org/bigbluebutton",
+            "http://localhost@bbb.example.org/bigbluebutton",
         ] {
             assert!(ApiBase::parse(raw).is_err(), "{raw}");
         }

@@ -6,6 +6,7 @@ use super::TokenError;
 use crate::create_options::{CreateOptions, CreateOptionsError};
 use crate::ids::MeetingId;
 use crate::role::Role;
+use crate::web_url::{self, Transport};
 
 /// A verified join token's application claims.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,15 +122,15 @@ fn roles(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
     }
 }
 
-/// https only: BBB fetches it into every participant's client.
+/// https only, judged on the parsed URL: BBB fetches it into every participant's client.
 fn avatar_url(claims: &Map<String, Value>) -> Result<Option<String>, TokenError> {
     let Some(url) = optional_str(claims, "avatar_url")? else {
         return Ok(None);
     };
-    let host = url.strip_prefix("https://").unwrap_or("");
-    let host_ok = !host.is_empty() && !host.starts_with(['/', '?', '#', '@']);
-    if !host_ok || url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid("`avatar_url` must be an https URL"));
+    if url.len() > 2048 {
+        return Err(invalid("`avatar_url` must be at most 2048 bytes"));
     }
-    Ok(Some(url.to_owned()))
+    let parsed =
+        web_url::parse(url, Transport::HttpsOnly).map_err(|reason| invalid(format!("`avatar_url` {reason}")))?;
+    Ok(Some(parsed.into()))
 }

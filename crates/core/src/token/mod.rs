@@ -4,20 +4,17 @@
 mod algorithm;
 mod claims;
 mod error;
+mod jws;
 
 pub use algorithm::{parse_allow_list, JwtAlgorithm};
 pub(crate) use claims::check_scope;
 pub use claims::JoinClaims;
 pub use error::TokenError;
+pub use jws::{Jws, MAX_JWS_BYTES};
 
-use jwt_compact::alg::{Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key};
-use jwt_compact::{Algorithm, AlgorithmSignature, UntrustedToken};
 use serde_json::{Map, Value};
 
 use crate::secret::Secret;
-
-/// Longer than any sane join token; refusing early keeps floods of junk cheap.
-const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// What the operator configured for host tokens (CONTRACT §2).
 #[derive(Clone, Debug)]
@@ -38,7 +35,7 @@ pub struct SignedToken<'a> {
     /// `header.payload`, the bytes the signature covers.
     pub signed_data: &'a str,
     pub signature: Vec<u8>,
-    untrusted: UntrustedToken<'a>,
+    jws: Jws<'a>,
 }
 
 /// Checks asymmetric signatures. `Err` says why there was nothing to check against
@@ -97,37 +94,25 @@ impl TokenPolicy {
 
     /// Structure and algorithm, before the signature: a compact JWS whose `alg` is allowed.
     pub fn inspect<'a>(&self, token: &'a str) -> Result<SignedToken<'a>, TokenError> {
-        if token.is_empty() {
-            return Err(TokenError::Missing);
-        }
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(TokenError::Invalid);
-        }
-        let untrusted = UntrustedToken::new(token).map_err(|_| TokenError::Invalid)?;
-        let header_alg = untrusted.algorithm();
+        let jws = Jws::parse(token)?;
         let algorithm = self
             .algorithms
             .iter()
             .copied()
-            .find(|alg| alg.name() == header_alg)
-            .ok_or_else(|| TokenError::AlgorithmNotAllowed(printable(header_alg)))?;
-        let (signed_data, _) = token.rsplit_once('.').ok_or(TokenError::Invalid)?;
+            .find(|alg| alg.name() == jws.alg)
+            .ok_or_else(|| TokenError::AlgorithmNotAllowed(printable(&jws.alg)))?;
         Ok(SignedToken {
             algorithm,
-            key_id: untrusted.header().key_id.clone(),
-            signed_data,
-            signature: untrusted.signature_bytes().to_vec(),
-            untrusted,
+            key_id: jws.key_id.clone(),
+            signed_data: jws.signed_data,
+            signature: jws.signature.clone(),
+            jws,
         })
     }
 
     /// The claims of a token whose signature passed.
     fn accept(&self, signed: SignedToken<'_>, now: i64) -> Result<VerifiedToken, TokenError> {
-        let untrusted = signed.untrusted;
-        // Only now is the payload trusted enough to be read.
-        let claims = untrusted.deserialize_claims_unchecked::<Map<String, Value>>().map_err(|_| {
-            TokenError::ClaimInvalid("the payload must be a JSON object with integer exp, nbf and iat".into())
-        })?;
+        let claims = signed.jws.claims_after_signature()?;
         let issued_at = claims.issued_at.map(|t| t.timestamp());
         let expires_at = claims.expiration.map(|t| t.timestamp());
         let not_before = claims.not_before.map(|t| t.timestamp());
@@ -155,8 +140,8 @@ impl TokenPolicy {
     }
 
     fn signature_matches(&self, token: &SignedToken<'_>) -> bool {
-        let data = token.signed_data.as_bytes();
-        self.hmac_keys.iter().any(|key| hmac_signature_matches(token.algorithm, key, &token.signature, data))
+        let keys: Vec<&Secret> = self.hmac_keys.iter().collect();
+        token.jws.hmac_matches(token.algorithm, &keys)
     }
 
     fn check_issuer(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
@@ -184,34 +169,6 @@ impl TokenPolicy {
             }
             Some(_) => Err(TokenError::ClaimInvalid("`aud` must be a string or an array of strings".into())),
         }
-    }
-}
-
-/// Whether `signature` is `algorithm`'s HMAC of `signed_data` under `key` (false for the
-/// asymmetric algorithms, which need JWKS support).
-pub(crate) fn hmac_signature_matches(
-    algorithm: JwtAlgorithm,
-    key: &Secret,
-    signature: &[u8],
-    signed_data: &[u8],
-) -> bool {
-    let key = key.expose().as_bytes();
-    match algorithm {
-        JwtAlgorithm::Hs256 => verify(Hs256, &Hs256Key::new(key), signature, signed_data),
-        JwtAlgorithm::Hs384 => verify(Hs384, &Hs384Key::new(key), signature, signed_data),
-        JwtAlgorithm::Hs512 => verify(Hs512, &Hs512Key::new(key), signature, signed_data),
-        JwtAlgorithm::Es256 | JwtAlgorithm::EdDsa | JwtAlgorithm::Rs256 => false,
-    }
-}
-
-/// Checks the length first: jwt-compact's HMAC `try_from_slice` panics on a wrong-length slice.
-fn verify<A: Algorithm>(algorithm: A, key: &A::VerifyingKey, signature: &[u8], signed_data: &[u8]) -> bool {
-    if A::Signature::LENGTH.is_some_and(|len| len.get() != signature.len()) {
-        return false;
-    }
-    match A::Signature::try_from_slice(signature) {
-        Ok(signature) => algorithm.verify_signature(&signature, key, signed_data),
-        Err(_) => false,
     }
 }
 
