@@ -1,6 +1,9 @@
 //! The contract's error codes (CONTRACT §5) and the one error type every route answers with.
 
-use crate::bbb::{BadResponse, BbbError, BbbMessage};
+/// The largest request body any route reads (CONTRACT §4).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+use crate::bbb::{message_key, BadResponse, BbbError, BbbMessage};
 use crate::config::ConfigError;
 use crate::token::TokenError;
 
@@ -18,12 +21,16 @@ pub enum ErrorCode {
     ClaimInvalid,
     CreateParamNotAllowed,
     ScopeMissing,
+    /// BBB refused to let this user in (the meeting is full, a guest was denied, it ended): not an outage.
+    JoinRefused,
     /// A malformed API request (query parameter or body); nothing was sent to BBB.
     InvalidRequest,
     NotFound,
     MethodNotAllowed,
     /// A callback for something this worker does not know (any more): BBB stops retrying.
     Gone,
+    /// A request body over [`MAX_BODY_BYTES`].
+    PayloadTooLarge,
     ConfigMissing,
     BbbFailed,
     BbbBadResponse,
@@ -33,7 +40,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::TokenMissing,
         Self::TokenInvalid,
         Self::AlgorithmNotAllowed,
@@ -46,10 +53,12 @@ impl ErrorCode {
         Self::ClaimInvalid,
         Self::CreateParamNotAllowed,
         Self::ScopeMissing,
+        Self::JoinRefused,
         Self::InvalidRequest,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Gone,
+        Self::PayloadTooLarge,
         Self::ConfigMissing,
         Self::BbbFailed,
         Self::BbbBadResponse,
@@ -76,10 +85,12 @@ impl ErrorCode {
             Self::ClaimInvalid => "claim_invalid",
             Self::CreateParamNotAllowed => "create_param_not_allowed",
             Self::ScopeMissing => "scope_missing",
+            Self::JoinRefused => "join_refused",
             Self::InvalidRequest => "invalid_request",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Gone => "gone",
+            Self::PayloadTooLarge => "payload_too_large",
             Self::ConfigMissing => "config_missing",
             Self::BbbFailed => "bbb_failed",
             Self::BbbBadResponse => "bbb_bad_response",
@@ -100,10 +111,11 @@ impl ErrorCode {
             | Self::IssuerMismatch
             | Self::AudienceMismatch
             | Self::TokenReplayed => 401,
-            Self::ScopeMissing => 403,
+            Self::ScopeMissing | Self::JoinRefused => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Gone => 410,
+            Self::PayloadTooLarge => 413,
             Self::Internal => 500,
             Self::BbbFailed | Self::BbbBadResponse | Self::BbbUnreachable => 502,
             Self::ConfigMissing => 503,
@@ -129,6 +141,27 @@ impl AppError {
 
     pub fn status(&self) -> u16 {
         self.code.status()
+    }
+
+    /// A bug or a platform failure. Its cause is logged apart; the text never carries it (it
+    /// could hold a URL).
+    pub fn internal() -> Self {
+        AppError::new(ErrorCode::Internal, "An internal error occurred. Please try again.")
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        AppError::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn method_not_allowed() -> Self {
+        AppError::new(ErrorCode::MethodNotAllowed, "This method is not allowed on this path.")
+    }
+
+    pub fn payload_too_large() -> Self {
+        AppError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024),
+        )
     }
 
     /// Reads back what [`AppError::to_json`] wrote (across the worker/coordinator boundary).
@@ -178,7 +211,7 @@ impl From<BbbError> for AppError {
         let message = error.to_string();
         match error {
             BbbError::Failed(messages) => {
-                let code = if messages.first().is_some_and(|m| m.key == "notFound") {
+                let code = if messages.first().is_some_and(|m| message_key::is_not_found(&m.key)) {
                     ErrorCode::NotFound
                 } else {
                     ErrorCode::BbbFailed

@@ -3,12 +3,13 @@
 //! [`signed_join`] signs the join URL for that instance. All pure: time, randomness and
 //! transport come in from the edge.
 
-use crate::bbb::{BbbClient, CreateMeeting, JoinMeeting, SignedUrl, Transport};
+use crate::bbb::{BbbClient, BbbMessage, CreateMeeting, JoinMeeting, JoinRefusal, SignedUrl, Transport};
 use crate::callback::meeting_ended_token;
 use crate::config::Config;
 use crate::coordinator::{CreateSpec, Jti};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::ids::CreateTime;
+use crate::page::refusal_words;
 use crate::role;
 use crate::ticket::{Participant, Ticket, TICKET_SECONDS};
 use crate::token::{JoinClaims, VerifiedToken};
@@ -70,6 +71,18 @@ pub fn signed_join<T: Transport>(
         avatar_url: participant.avatar_url.as_deref(),
         guest: participant.guest,
     })
+}
+
+/// The answer at `/join/error` when BBB refused a join and no recovery applies: below 500 when
+/// BBB refused this user (it is not an outage), `bbb_failed` when this service is misconfigured.
+/// The message is the worker's own: what the browser brought back is nobody's word.
+pub fn refused(refusal: Option<JoinRefusal>) -> AppError {
+    let code =
+        if refusal.is_none_or(JoinRefusal::is_users_refusal) { ErrorCode::JoinRefused } else { ErrorCode::BbbFailed };
+    let words = refusal_words(refusal);
+    let bbb =
+        refusal.and_then(JoinRefusal::key).map(|key| BbbMessage { key: key.to_owned(), message: words.to_owned() });
+    AppError { code, message: words.to_owned(), bbb }
 }
 
 impl Config {

@@ -14,6 +14,8 @@
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{Map, Value};
 
+use crate::mac::{self, Purpose};
+use crate::secret::Secret;
 use crate::token::JwtAlgorithm;
 
 /// How long a fetched set is used before it is fetched again (also without an unknown kid).
@@ -163,6 +165,56 @@ pub struct Cached {
     pub attempted_at: i64,
 }
 
+/// The JWKS as kept in the colo's cache (the Cache API), which every worker of the zone can
+/// write: a copy is used only if it carries this worker's MAC (keyed from its callback key) over
+/// the JWKS URL, the real fetch time and the body, and only within [`TTL_SECONDS`] of that fetch,
+/// so a key the host removed stops working within the TTL however often the copy is read.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ColoCopy {
+    pub fetched_at: i64,
+    pub body: String,
+    mac: String,
+}
+
+const COLO_COPY: Purpose = Purpose(b"bbb-edge jwks colo copy v1\n");
+
+impl ColoCopy {
+    /// The path (under the worker's own origin) of the copy of `url`'s JWKS in the colo cache.
+    pub fn cache_path(url: &str) -> String {
+        format!("/.bbb-edge/jwks/{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(url.as_bytes())))
+    }
+
+    pub fn seal(key: &Secret, url: &str, fetched_at: i64, body: &str) -> String {
+        let tag = mac::tag(key, COLO_COPY, &copy_parts(url, fetched_at, body));
+        let copy = ColoCopy { fetched_at, body: body.to_owned(), mac: Base64UrlUnpadded::encode_string(&tag) };
+        serde_json::to_string(&copy).expect("plain data")
+    }
+
+    /// The keys and their real fetch time, if `sealed` is a copy this worker made for `url` and
+    /// it is younger than the TTL; `None` for anything else (forged, another URL's, too old).
+    pub fn open(keys: &[&Secret], url: &str, sealed: &str, now: i64) -> Option<(i64, KeySet)> {
+        let copy: ColoCopy = serde_json::from_str(sealed).ok()?;
+        let tag = Base64UrlUnpadded::decode_vec(&copy.mac).ok()?;
+        if !mac::verify(keys, COLO_COPY, &copy_parts(url, copy.fetched_at, &copy.body), &tag) {
+            return None;
+        }
+        if copy.fetched_at > now || now - copy.fetched_at >= TTL_SECONDS {
+            return None;
+        }
+        Some((copy.fetched_at, KeySet::parse(&copy.body).ok()?))
+    }
+}
+
+fn copy_parts(url: &str, fetched_at: i64, body: &str) -> [Vec<u8>; 4] {
+    let url = url.as_bytes();
+    [
+        (url.len() as u32).to_be_bytes().to_vec(),
+        url.to_vec(),
+        fetched_at.to_be_bytes().to_vec(),
+        body.as_bytes().to_vec(),
+    ]
+}
+
 /// Whether to fetch the JWKS now, for a token naming `kid`.
 pub fn should_fetch(cached: Option<&Cached>, kid: Option<&str>, alg: &str, now: i64, min_interval: i64) -> bool {
     let Some(cached) = cached else {
@@ -243,6 +295,28 @@ mod tests {
         assert_eq!(set.select(None, "RS256"), Err(KeyError::UnknownKey), "no kid and two keys: ambiguous");
         let single = super::tests::set(vec![with("ed25519", json!({}))]);
         assert_eq!(single.select(None, "EdDSA").unwrap().algorithm, JwtAlgorithm::EdDsa);
+    }
+
+    #[test]
+    fn colo_copies_are_ours_or_nothing() {
+        let key = Secret::new("callback-key");
+        let url = "https://lms.example/jwks.json";
+        let body = json!({ "keys": [with("ed25519", json!({"kid": "o"}))] }).to_string();
+        let sealed = ColoCopy::seal(&key, url, 1000, &body);
+        let (fetched_at, keys) = ColoCopy::open(&[&key], url, &sealed, 1500).unwrap();
+        assert_eq!((fetched_at, keys.keys.len()), (1000, 1), "the real fetch time, not the read time");
+        assert!(ColoCopy::open(&[&Secret::new("new"), &key], url, &sealed, 1500).is_some(), "rotation");
+        assert!(ColoCopy::open(&[&Secret::new("other")], url, &sealed, 1500).is_none(), "another worker's key");
+        assert!(ColoCopy::open(&[&key], "https://other.example/jwks.json", &sealed, 1500).is_none(), "another URL");
+        assert!(ColoCopy::open(&[&key], url, &sealed, 1000 + TTL_SECONDS).is_none(), "older than the TTL");
+        assert!(ColoCopy::open(&[&key], url, &sealed, 999).is_none(), "from the future");
+        assert!(ColoCopy::open(&[&key], url, &body, 1500).is_none(), "a plain JWKS planted in the cache");
+        let mut copy: serde_json::Value = serde_json::from_str(&sealed).unwrap();
+        copy["fetched_at"] = json!(1400);
+        assert!(ColoCopy::open(&[&key], url, &copy.to_string(), 1500).is_none(), "a refreshed-looking time");
+        copy["fetched_at"] = json!(1000);
+        copy["body"] = json!(json!({ "keys": [with("p256", json!({"kid": "planted"}))] }).to_string());
+        assert!(ColoCopy::open(&[&key], url, &copy.to_string(), 1500).is_none(), "planted keys");
     }
 
     #[test]

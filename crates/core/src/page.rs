@@ -1,7 +1,7 @@
 //! The few HTML pages a browser sees: errors, BBB's join errors, and "you left the meeting".
 //! Pure string building with escaping; the edge adds the security headers.
 
-use crate::bbb::BbbMessage;
+use crate::bbb::{BbbMessage, JoinRefusal};
 use crate::error::AppError;
 
 /// An error as a page for a person (CONTRACT §5: HTML for browsers).
@@ -14,22 +14,31 @@ pub fn error_page(error: &AppError, back: Option<&str>) -> String {
     layout(title_for(error.code.as_str()), &body, back)
 }
 
-/// BBB sent the browser back with `?errors=[{key, message}]`: say what happened, in words.
-pub fn join_error_page(errors: &[BbbMessage], back: Option<&str>) -> String {
-    let mut body = String::new();
-    match errors.first() {
-        Some(first) => body.push_str(&format!("<p>{}</p>", escape(advice(&first.key)))),
-        None => body.push_str("<p>The meeting server could not let you in.</p>"),
-    }
-    if !errors.is_empty() {
-        body.push_str("<ul>");
-        for error in errors {
-            body.push_str(&format!("<li>{}</li>", bbb_line(error)));
-        }
-        body.push_str("</ul>");
+/// BBB sent the browser back with `?errors=[{key, message}]`: what happened, in the worker's own
+/// words. The `message` came through a query string, so it is never shown; a known key is, for support.
+pub fn join_error_page(refusal: Option<JoinRefusal>, back: Option<&str>) -> String {
+    let mut body = format!("<p>{}</p>", escape(refusal_words(refusal)));
+    if let Some(key) = refusal.and_then(JoinRefusal::key) {
+        body.push_str(&format!("<p class=\"code\">Reason for support: <code>{key}</code></p>"));
     }
     body.push_str("<p>Go back to your course or portal and open the join link again.</p>");
     layout("Could not join the meeting", &body, back)
+}
+
+/// The worker's words for why BBB did not let someone in.
+pub fn refusal_words(refusal: Option<JoinRefusal>) -> &'static str {
+    match refusal {
+        Some(JoinRefusal::Ended) => "This meeting has been ended.",
+        Some(JoinRefusal::Full) => "The meeting is full.",
+        Some(JoinRefusal::GuestDenied) => "A moderator did not let you in.",
+        Some(JoinRefusal::UnknownMeeting) => "This meeting is not running any more.",
+        Some(JoinRefusal::EarlierInstance) => "Your join link belonged to an earlier session of this meeting.",
+        Some(JoinRefusal::Checksum) => {
+            "The meeting server could not verify the join link (a configuration problem of this service)."
+        }
+        Some(JoinRefusal::BadJoinUrl) => "The meeting server could not use the join link.",
+        Some(JoinRefusal::Unrecognised) | None => "The meeting server could not let you in.",
+    }
 }
 
 /// Where BBB sends people who leave, when the operator set no `LOGOUT_URL`.
@@ -50,18 +59,6 @@ pub fn parse_bbb_errors(raw_query: &str) -> Vec<BbbMessage> {
             errors
         })
         .unwrap_or_default()
-}
-
-fn advice(key: &str) -> &'static str {
-    match key {
-        "meetingForciblyEnded" => "This meeting has been ended.",
-        "maxParticipantsReached" => "The meeting is full.",
-        "guestDeniedAccess" | "guestDeny" => "A moderator did not let you in.",
-        "invalidMeetingIdentifier" => "This meeting is not running any more.",
-        "mismatchCreateTimeParam" => "Your join link belonged to an earlier session of this meeting.",
-        "checksumError" => "The meeting server could not verify the join link (a configuration problem).",
-        _ => "The meeting server could not let you in.",
-    }
 }
 
 fn title_for(code: &str) -> &'static str {
@@ -153,9 +150,10 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].key, "meetingForciblyEnded");
         assert_eq!(errors[0].message, "You can not join a meeting that has already been forcibly ended");
-        let page = join_error_page(&errors, None);
+        let page = join_error_page(Some(JoinRefusal::of(&errors[0].key)), None);
         assert!(page.contains("This meeting has been ended."));
         assert!(page.contains("meetingForciblyEnded"));
+        assert!(!page.contains("You can not join"), "BBB's (or anybody's) free text is not shown");
     }
 
     #[test]
@@ -170,10 +168,9 @@ mod tests {
 
     #[test]
     fn everything_shown_is_escaped() {
-        let errors = vec![BbbMessage { key: "<script>".into(), message: "\"'&".into() }];
-        let page = join_error_page(&errors, Some("https://lms.example/?a=1&b=\"x\""));
-        assert!(!page.contains("<script>"));
-        assert!(page.contains("&lt;script&gt;") && page.contains("&quot;&#39;&amp;"));
+        let page = join_error_page(Some(JoinRefusal::of("<script>")), Some("https://lms.example/?a=1&b=\"x\""));
+        assert!(!page.contains("<script>"), "an unknown key is not echoed at all");
+        assert!(page.contains("could not let you in"));
         assert!(page.contains("href=\"https://lms.example/?a=1&amp;b=&quot;x&quot;\""));
         let error = AppError::new(ErrorCode::ClaimInvalid, "<b>bad</b>");
         assert!(error_page(&error, None).contains("&lt;b&gt;bad&lt;/b&gt;"));

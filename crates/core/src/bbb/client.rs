@@ -57,6 +57,15 @@ pub struct JoinMeeting<'a> {
     pub guest: bool,
 }
 
+/// What BBB says of one instance of a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceState {
+    /// BBB has it, running or still waiting for its first user.
+    Exists,
+    /// BBB knows no such meeting, has a later instance of it, or reports it ended.
+    Gone,
+}
+
 /// Which recordings to list. Always filtered: an unfiltered `getRecordings` returns every
 /// recording on the server (bbb-api.md §5, `allowFetchAllRecordings`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +142,23 @@ impl<T: Transport> BbbClient<T> {
         query.push("meetingID", meeting_id.as_str());
         let body = self.call(ApiCall::GetMeetingInfo, &query, self.timeout).await?;
         MeetingInfo::parse(&body)
+    }
+
+    /// Whether the instance of `meeting_id` created at `create_time` still exists at BBB
+    /// (`getMeetingInfo`). Any other failure is passed on: not knowing is not "gone".
+    pub async fn instance_state(
+        &self,
+        meeting_id: &MeetingId,
+        create_time: CreateTime,
+    ) -> Result<InstanceState, BbbError> {
+        match self.meeting_info(meeting_id).await {
+            Err(error) if error.is_not_found() => Ok(InstanceState::Gone),
+            Err(error) => Err(error),
+            Ok(info) if info.create_time != create_time || info.has_been_forcibly_ended || info.end_time.is_some() => {
+                Ok(InstanceState::Gone)
+            }
+            Ok(_) => Ok(InstanceState::Exists),
+        }
     }
 
     pub async fn recordings(

@@ -41,7 +41,18 @@ impl BbbError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self.message_key(), Some("notFound"))
+        self.message_key().is_some_and(super::message_key::is_not_found)
+    }
+
+    /// BBB refused the checksum: `BBB_SECRET` or the checksum algorithm does not match.
+    pub fn is_checksum_error(&self) -> bool {
+        self.message_key().is_some_and(super::message_key::is_checksum_error)
+    }
+
+    /// BBB answered `FAILED`: a definite refusal, after which nothing was done. Any other error
+    /// (timeout, lost connection, a proxy's 5xx) leaves open whether BBB acted.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, BbbError::Failed(_))
     }
 }
 

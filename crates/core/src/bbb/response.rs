@@ -85,7 +85,7 @@ impl Created {
             meeting_id: required(&root, "meetingID")?.to_owned(),
             internal_meeting_id: required(&root, "internalMeetingID")?.to_owned(),
             create_time: CreateTime(create_time),
-            already_running: root.text_of("messageKey") == Some("duplicateWarning"),
+            already_running: root.text_of("messageKey").is_some_and(super::message_key::is_duplicate),
         })
     }
 }

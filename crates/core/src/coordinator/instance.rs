@@ -21,6 +21,11 @@ pub struct Instance {
     pub create_time: CreateTime,
     pub internal_meeting_id: String,
     pub nonce: String,
+    /// Nonces of earlier creates whose answer was lost, when BBB's `duplicateWarning` showed this
+    /// instance was made by one of them: BBB keeps the first create's `meetingEndedURL`, so its
+    /// end callback may come on any of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_nonces: Vec<String>,
     pub name: String,
     pub params: Vec<(String, String)>,
     pub status: Status,
@@ -30,6 +35,11 @@ pub struct Instance {
 impl Instance {
     pub fn is_running(&self) -> bool {
         self.status == Status::Running
+    }
+
+    /// Whether a `meetingEndedURL` with `nonce` names this instance.
+    pub fn answers_to(&self, nonce: &str) -> bool {
+        self.nonce == nonce || self.other_nonces.iter().any(|n| n == nonce)
     }
 
     /// Create parameters a later token asked for that differ from what this instance was
@@ -53,6 +63,15 @@ impl Instance {
         }
         differing
     }
+}
+
+/// A `create` whose answer never came (timeout, lost connection, a proxy's 5xx): BBB may have
+/// made the meeting and may hold its `meetingEndedURL`. Persisted before the call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCreate {
+    pub nonce: String,
+    /// When it was sent (seconds).
+    pub sent_at: i64,
 }
 
 /// What a join asks the meeting to be created with.

@@ -3,11 +3,12 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use super::{CoordinatorStore, Instance, StoreError};
+use super::{CoordinatorStore, Instance, PendingCreate, StoreError};
 
 #[derive(Default)]
 pub struct MemoryStore {
     pub instance: RefCell<Option<Instance>>,
+    pub pending: RefCell<Vec<PendingCreate>>,
     pub jtis: RefCell<HashMap<String, i64>>,
     pub announced: RefCell<HashSet<String>>,
 }
@@ -33,5 +34,14 @@ impl CoordinatorStore for MemoryStore {
 
     async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError> {
         Ok(self.announced.borrow_mut().insert(record_id.to_owned()))
+    }
+
+    async fn load_pending_creates(&self) -> Result<Vec<PendingCreate>, StoreError> {
+        Ok(self.pending.borrow().clone())
+    }
+
+    async fn save_pending_creates(&self, pending: &[PendingCreate]) -> Result<(), StoreError> {
+        *self.pending.borrow_mut() = pending.to_vec();
+        Ok(())
     }
 }

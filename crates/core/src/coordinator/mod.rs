@@ -1,7 +1,12 @@
 //! The meeting coordinator: one per meeting id (a Durable Object at the edge), the single writer
 //! of that meeting's state. It serialises creates (single flight: concurrent joiners of a meeting
 //! being created wait for the one `create` and share its result), answers joins for a running
-//! instance without any BBB call, refuses replayed `jti`s, and drops a stale instance on request.
+//! instance without any BBB call, refuses replayed `jti`s, and drops a stale instance once BBB
+//! itself confirms it is gone.
+//!
+//! Every `meetingEndedURL` BBB may hold stays valid: a create's nonce is persisted before the
+//! call, and the nonces of creates whose answer was lost are kept ([`PendingCreate`]) until a
+//! later answer shows which instance won (BBB keeps the first create's URL on `duplicateWarning`).
 //!
 //! A Durable Object does not serialise requests across an `await`, so the in-flight create is
 //! explicit state here ([`CoordinatorMemory`]), not an assumption about the runtime.
@@ -14,11 +19,11 @@ use std::cell::{Cell, RefCell};
 
 use futures_channel::oneshot;
 
-pub use instance::{CreateSpec, Instance, Status};
+pub use instance::{CreateSpec, Instance, PendingCreate, Status};
 pub use memory_store::MemoryStore;
 pub use replay::{sweep, JtiMemory};
 
-use crate::bbb::{BbbClient, Transport};
+use crate::bbb::{BbbClient, InstanceState, Transport};
 use crate::config::Config;
 use crate::error::{AppError, ErrorCode};
 use crate::ids::CreateTime;
@@ -36,6 +41,9 @@ pub trait CoordinatorStore {
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError>;
     /// Records that `record_id` was announced; false when it already was.
     async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError>;
+    /// Creates whose answer is not known yet (their nonces may be in a URL BBB holds).
+    async fn load_pending_creates(&self) -> Result<Vec<PendingCreate>, StoreError>;
+    async fn save_pending_creates(&self, pending: &[PendingCreate]) -> Result<(), StoreError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +67,20 @@ pub struct CoordinatorMemory {
     pub jtis: JtiMemory,
     /// When this memory began (seconds): a token issued later was never seen by an earlier one.
     born_at: Cell<Option<i64>>,
+    /// `None` until loaded; then the creates whose answer was lost.
+    pending: RefCell<Option<Vec<PendingCreate>>>,
+    /// BBB said recently that the instance created at this time still runs (and when it said so):
+    /// replayed stale errors for it are answered without asking again.
+    confirmed_running: Cell<Option<(CreateTime, i64)>>,
 }
+
+/// How long BBB's word that an instance still runs answers further stale claims about it.
+pub const CONFIRMATION_SECONDS: i64 = 10;
+
+/// Lost creates are remembered at most this long, and at most [`PENDING_MAX`] of them: BBB ends a
+/// meeting nobody joined within minutes, and calls its URL then.
+pub const PENDING_SECONDS: i64 = 48 * 3600;
+pub const PENDING_MAX: usize = 16;
 
 /// A join token's `jti` with the times that bound its use.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -80,6 +101,16 @@ pub struct Grant {
     pub drift: Vec<String>,
     /// Host notifications this step produced (a recovery learns that the old instance ended).
     pub events: Vec<Event>,
+}
+
+/// What a recovery request came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// A running instance to join: a fresh one if BBB confirmed the stale one gone, or the one
+    /// that already replaced it.
+    Join(Box<Grant>),
+    /// BBB says the instance the browser called stale still runs: nothing was dropped.
+    StillRunning,
 }
 
 /// One request's view of the coordinator: its memory plus this request's store, settings and BBB.
@@ -120,19 +151,37 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         Ok(grant)
     }
 
-    /// BBB said the instance behind `stale` is gone (`invalidMeetingIdentifier`,
-    /// `mismatchCreateTimeParam`, `meetingForciblyEnded`): drop it, unless a newer one already
-    /// replaced it, and make sure a fresh one runs.
+    /// A browser came back from BBB saying the instance created at `stale` is gone
+    /// (`invalidMeetingIdentifier`, `mismatchCreateTimeParam`, `meetingForciblyEnded`). That claim
+    /// arrived in a query string and proves nothing: a running instance is dropped (and announced
+    /// ended) only after BBB's `getMeetingInfo` confirms it is gone, and then re-created once. An
+    /// instance already replaced, or known ended, needs no confirmation.
     pub async fn recover(
         &self,
         stale: CreateTime,
         spec: &CreateSpec,
         now: i64,
         nonce: impl FnOnce() -> String,
-    ) -> Result<Grant, AppError> {
+    ) -> Result<Recovery, AppError> {
         let mut ended = Vec::new();
-        if let Some(mut instance) = self.current().await? {
-            if instance.create_time == stale && instance.is_running() {
+        if let Some(mut instance) = self.current().await?.filter(|i| i.create_time == stale && i.is_running()) {
+            if self
+                .memory
+                .confirmed_running
+                .get()
+                .is_some_and(|(time, at)| time == stale && now - at < CONFIRMATION_SECONDS)
+            {
+                return Ok(Recovery::StillRunning);
+            }
+            match self.bbb.instance_state(&spec.meeting, stale).await? {
+                InstanceState::Exists => {
+                    self.memory.confirmed_running.set(Some((stale, now)));
+                    return Ok(Recovery::StillRunning);
+                }
+                InstanceState::Gone => {}
+            }
+            // Another request may have dropped it (or BBB's callback ended it) while we asked.
+            if self.current().await?.is_some_and(|current| current == instance) {
                 instance.status = Status::Ended;
                 self.store.save_instance(&instance).await?;
                 // BBB no longer has it: it ended, and the host hears so (once: same event id).
@@ -142,24 +191,33 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         }
         let mut grant = self.ensure(spec, now, nonce).await?;
         grant.events = ended;
-        Ok(grant)
+        Ok(Recovery::Join(Box::new(grant)))
     }
 
     /// BBB called the `meetingEndedURL` with `nonce`. The first call for the running instance
     /// marks it ended (the next join creates a new one) and yields `meeting.ended`; repeats yield
-    /// nothing. `None`: the nonce belongs to no instance this coordinator knows (`410`).
+    /// nothing. A nonce of a create whose answer was lost is honoured too (BBB made that meeting,
+    /// nobody could join it, and it ended). `None`: the nonce belongs to nothing this coordinator
+    /// knows (`410`).
     pub async fn meeting_ended(&self, nonce: &str, now: i64) -> Result<Option<Vec<Event>>, AppError> {
-        let Some(mut instance) = self.current().await?.filter(|i| i.nonce == nonce) else {
-            return Ok(None);
-        };
-        if !instance.is_running() {
-            return Ok(Some(Vec::new()));
+        if let Some(mut instance) = self.current().await?.filter(|i| i.answers_to(nonce)) {
+            if !instance.is_running() {
+                return Ok(Some(Vec::new()));
+            }
+            instance.status = Status::Ended;
+            self.store.save_instance(&instance).await?;
+            let event = ended_event(&instance, now);
+            *self.memory.instance.borrow_mut() = Some(Some(instance));
+            return Ok(Some(vec![event]));
         }
-        instance.status = Status::Ended;
-        self.store.save_instance(&instance).await?;
-        let event = ended_event(&instance, now);
-        *self.memory.instance.borrow_mut() = Some(Some(instance));
-        Ok(Some(vec![event]))
+        let mut pending = self.pending().await?;
+        if !pending.iter().any(|p| p.nonce == nonce) {
+            return Ok(None);
+        }
+        // Its createTime was never learnt and no join URL was issued for it: nothing to announce.
+        pending.retain(|p| p.nonce != nonce);
+        self.set_pending(pending).await?;
+        Ok(Some(Vec::new()))
     }
 
     /// A recording BBB confirmed (`published` or `unpublished`): `recording.ready`, once per id.
@@ -222,13 +280,45 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
 
     async fn create(&self, spec: &CreateSpec, now: i64, nonce: impl FnOnce() -> String) -> Result<Instance, AppError> {
         let nonce = nonce();
+        // Persisted before the call: if this object dies while BBB creates, the URL stays ours.
+        let mut pending = self.pending().await?;
+        pending.retain(|p| now - p.sent_at < PENDING_SECONDS);
+        let earlier: Vec<String> = pending.iter().map(|p| p.nonce.clone()).collect();
+        pending.push(PendingCreate { nonce: nonce.clone(), sent_at: now });
+        let overflow = pending.len().saturating_sub(PENDING_MAX);
+        pending.drain(..overflow);
+        self.set_pending(pending.clone()).await?;
+
         let request = self.config.create_request(spec, &nonce);
-        let created = self.bbb.ensure_meeting(&request).await?;
+        let created = match self.bbb.ensure_meeting(&request).await {
+            Ok(created) => created,
+            Err(error) => {
+                if error.is_refusal() {
+                    // BBB answered FAILED: it made nothing and holds no URL of this create.
+                    pending.retain(|p| p.nonce != nonce);
+                    self.set_pending(pending).await?;
+                }
+                return Err(error.into());
+            }
+        };
+        // BBB's answer settles every earlier lost create too: which URL does BBB hold?
+        let known = self.current().await?.filter(|i| i.create_time == created.create_time);
+        let (nonce, other_nonces) = match (created.already_running, known, earlier.split_first()) {
+            // A fresh meeting: this create's URL. Earlier lost creates made nothing that still runs.
+            (false, _, _) => (nonce, Vec::new()),
+            // The instance this coordinator already had: its URL.
+            (true, Some(known), _) => (known.nonce, known.other_nonces),
+            // Made by one of the creates whose answer was lost: BBB kept that one's URL.
+            (true, None, Some((first, rest))) => (first.clone(), rest.to_vec()),
+            // Made by someone else: BBB holds no URL of ours; the poll will see its end.
+            (true, None, None) => (nonce, Vec::new()),
+        };
         let instance = Instance {
             meeting: spec.meeting.as_str().to_owned(),
             create_time: created.create_time,
             internal_meeting_id: created.internal_meeting_id,
             nonce,
+            other_nonces,
             name: spec.name.clone(),
             params: spec.options.params().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
             status: Status::Running,
@@ -236,7 +326,25 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         };
         self.store.save_instance(&instance).await?;
         *self.memory.instance.borrow_mut() = Some(Some(instance.clone()));
+        self.set_pending(Vec::new()).await?;
         Ok(instance)
+    }
+
+    async fn pending(&self) -> Result<Vec<PendingCreate>, AppError> {
+        if let Some(known) = self.memory.pending.borrow().as_ref() {
+            return Ok(known.clone());
+        }
+        let loaded = self.store.load_pending_creates().await?;
+        Ok(self.memory.pending.borrow_mut().get_or_insert(loaded).clone())
+    }
+
+    async fn set_pending(&self, pending: Vec<PendingCreate>) -> Result<(), AppError> {
+        let unchanged = self.memory.pending.borrow().as_ref() == Some(&pending);
+        if !unchanged {
+            self.store.save_pending_creates(&pending).await?;
+            *self.memory.pending.borrow_mut() = Some(pending);
+        }
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@ use super::*;
 use crate::bbb::{HttpReply, SignedUrl, TransportError};
 use crate::config::ConfigSource;
 use crate::create_options::CreateOptions;
-use crate::ids::MeetingId;
+use crate::ids::{CreateTime, MeetingId};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -30,17 +30,84 @@ impl ConfigSource for Settings {
         Some(value.to_owned())
     }
     fn secret(&self, name: &str) -> Option<String> {
-        matches!(name, "BBB_SECRET" | "JWT_SECRET").then(|| "secret".to_owned())
+        match name {
+            "BBB_SECRET" => Some("secret".to_owned()),
+            "JWT_SECRET" => Some("jwt-secret-0123456789abcdef0123456789".to_owned()),
+            _ => None,
+        }
     }
 }
 
-/// A BBB whose creates can be held at a gate, scripted to fail, and counted.
+/// A small BBB: `create` makes an instance or answers `duplicateWarning` for the running one,
+/// `getMeetingInfo` reports it. Calls can be held at a gate, scripted to fail (without acting),
+/// have their answer lost (after acting), and are counted.
 #[derive(Default)]
 struct FakeBbb {
     calls: Cell<u32>,
+    info_calls: Cell<u32>,
     gate: RefCell<Option<oneshot::Receiver<()>>>,
     failures: RefCell<VecDeque<Result<HttpReply, TransportError>>>,
+    /// The next call is carried out, then answered with a timeout.
+    lose_next: Cell<bool>,
     next_time: Cell<u64>,
+    /// The instance BBB has: its createTime, the `meetingEndedURL` it keeps, and whether it ended.
+    meeting: RefCell<Option<(u64, String, bool)>>,
+}
+
+impl FakeBbb {
+    /// BBB ends the meeting (a moderator, or nobody joined); it then reports it forcibly ended.
+    fn end(&self) {
+        if let Some(meeting) = self.meeting.borrow_mut().as_mut() {
+            meeting.2 = true;
+        }
+    }
+
+    /// The nonce of the `meetingEndedURL` BBB holds.
+    fn held_nonce(&self) -> String {
+        let url = self.meeting.borrow().as_ref().unwrap().1.clone();
+        url.rsplit('/').next().unwrap().split('.').nth(1).unwrap().to_owned()
+    }
+
+    fn create(&self, query: &str) -> String {
+        let mut meeting = self.meeting.borrow_mut();
+        let (time, key) = match meeting.as_ref() {
+            Some((time, _, false)) => (*time, "duplicateWarning"),
+            _ => {
+                let time = 1_700_000_000_000 + self.next_time.get();
+                self.next_time.set(self.next_time.get() + 1);
+                let url = form_urlencoded::parse(query.as_bytes())
+                    .find(|(k, _)| k == "meetingEndedURL")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                *meeting = Some((time, url, false));
+                (time, "")
+            }
+        };
+        format!(
+            "<response><returncode>SUCCESS</returncode><meetingID>m</meetingID><internalMeetingID>x-{time}</internalMeetingID><createTime>{time}</createTime><messageKey>{key}</messageKey></response>"
+        )
+    }
+
+    fn meeting_info(&self) -> String {
+        match self.meeting.borrow().as_ref() {
+            Some((time, _, ended)) => format!(
+                "<response><returncode>SUCCESS</returncode><meetingID>course-101</meetingID><internalMeetingID>x-{time}</internalMeetingID><createTime>{time}</createTime><running>{}</running><hasBeenForciblyEnded>{ended}</hasBeenForciblyEnded><endTime>{}</endTime></response>",
+                !ended,
+                if *ended { time + 1 } else { 0 }
+            ),
+            None => "<response><returncode>FAILED</returncode><messageKey>notFound</messageKey><message>A meeting with that ID does not exist</message></response>".into(),
+        }
+    }
+}
+
+/// BBB answering `FAILED` with `key`.
+fn refused(key: &str) -> HttpReply {
+    HttpReply {
+        status: 200,
+        body: format!(
+            "<response><returncode>FAILED</returncode><messageKey>{key}</messageKey><message>x</message></response>"
+        ),
+    }
 }
 
 #[derive(Clone)]
@@ -49,7 +116,6 @@ struct Handle(Rc<FakeBbb>);
 impl Transport for Handle {
     async fn get(&self, url: &SignedUrl, _: Duration) -> Result<HttpReply, TransportError> {
         self.0.calls.set(self.0.calls.get() + 1);
-        assert!(url.expose().contains("/api/create?"), "only create is expected");
         let gate = self.0.gate.borrow_mut().take();
         if let Some(gate) = gate {
             let _ = gate.await;
@@ -57,14 +123,19 @@ impl Transport for Handle {
         if let Some(failure) = self.0.failures.borrow_mut().pop_front() {
             return failure;
         }
-        let time = 1_700_000_000_000 + self.0.next_time.get();
-        self.0.next_time.set(self.0.next_time.get() + 1);
-        Ok(HttpReply {
-            status: 200,
-            body: format!(
-                "<response><returncode>SUCCESS</returncode><meetingID>m</meetingID><internalMeetingID>x-{time}</internalMeetingID><createTime>{time}</createTime></response>"
-            ),
-        })
+        let (path, query) = url.expose().split_once('?').unwrap();
+        let body = if path.ends_with("/api/create") {
+            self.0.create(query)
+        } else if path.ends_with("/api/getMeetingInfo") {
+            self.0.info_calls.set(self.0.info_calls.get() + 1);
+            self.0.meeting_info()
+        } else {
+            panic!("unexpected call {path}")
+        };
+        if self.0.lose_next.replace(false) {
+            return Err(TransportError::Timeout);
+        }
+        Ok(HttpReply { status: 200, body })
     }
 
     async fn get_unsigned(&self, _: &str, _: Duration) -> Result<HttpReply, TransportError> {
@@ -102,6 +173,12 @@ impl CoordinatorStore for MemStore {
     }
     async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError> {
         self.inner.first_announcement(record_id).await
+    }
+    async fn load_pending_creates(&self) -> Result<Vec<PendingCreate>, StoreError> {
+        self.inner.load_pending_creates().await
+    }
+    async fn save_pending_creates(&self, pending: &[PendingCreate]) -> Result<(), StoreError> {
+        self.inner.save_pending_creates(pending).await
     }
 }
 
@@ -233,10 +310,7 @@ fn replay_is_caught_by_the_store_after_the_memory_is_gone() {
 #[test]
 fn a_failed_create_is_shared_by_its_waiters_but_not_cached() {
     let world = World::new();
-    world.fake.failures.borrow_mut().push_back(Ok(HttpReply {
-        status: 200,
-        body: "<response><returncode>FAILED</returncode><messageKey>maxConcurrent</messageKey><message>x</message></response>".into(),
-    }));
+    world.fake.failures.borrow_mut().push_back(Ok(refused("maxConcurrent")));
     let open = world.hold_next_create();
     let coordinator = world.coordinator();
     let spec = spec("Course", true);
@@ -269,23 +343,157 @@ fn later_tokens_do_not_change_a_running_instance() {
     assert!(state.nonce.starts_with("nonce-"));
 }
 
+fn recovered(recovery: Result<Recovery, AppError>) -> Grant {
+    match recovery.unwrap() {
+        Recovery::Join(grant) => *grant,
+        Recovery::StillRunning => panic!("expected a recovery"),
+    }
+}
+
 #[test]
-fn recover_drops_only_the_stale_instance() {
+fn recover_drops_only_an_instance_bbb_confirms_gone() {
     let world = World::new();
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
-    // Someone reports an instance that is not the current one: nothing is dropped.
-    let other = block_on(coordinator.recover(crate::ids::CreateTime(1), &spec("Course", true), NOW, nonce)).unwrap();
+    // Someone reports an instance that is not the current one: nothing is dropped, BBB not asked.
+    let other = recovered(block_on(coordinator.recover(CreateTime(1), &spec("Course", true), NOW, nonce)));
     assert_eq!(other.instance.create_time, first.instance.create_time);
     assert_eq!(world.fake.calls.get(), 1);
-    // The current one is stale: dropped and created anew, once, however many report it.
-    let recovered =
-        block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap();
-    assert!(recovered.created);
-    assert_ne!(recovered.instance.create_time, first.instance.create_time);
-    let again = block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap();
-    assert_eq!(again.instance.create_time, recovered.instance.create_time);
-    assert_eq!(world.fake.calls.get(), 2);
+    // BBB ended it: dropped and created anew, once, however many report it.
+    world.fake.end();
+    let time = first.instance.create_time;
+    let recovery = recovered(block_on(coordinator.recover(time, &spec("Course", true), NOW, nonce)));
+    assert!(recovery.created);
+    assert_ne!(recovery.instance.create_time, time);
+    assert_eq!(world.fake.info_calls.get(), 1);
+    let again = recovered(block_on(coordinator.recover(time, &spec("Course", true), NOW, nonce)));
+    assert_eq!(again.instance.create_time, recovery.instance.create_time);
+    assert_eq!((world.fake.calls.get(), world.fake.info_calls.get()), (3, 1), "one create, one question");
+}
+
+#[test]
+fn a_stale_claim_about_a_running_instance_drops_nothing() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    let time = first.instance.create_time;
+    for at in [NOW, NOW + 1, NOW + CONFIRMATION_SECONDS - 1] {
+        let answer = block_on(coordinator.recover(time, &spec("Course", true), at, nonce)).unwrap();
+        assert_eq!(answer, Recovery::StillRunning);
+    }
+    assert_eq!(world.fake.info_calls.get(), 1, "BBB's word is kept briefly");
+    assert_eq!(
+        block_on(coordinator.recover(time, &spec("Course", true), NOW + CONFIRMATION_SECONDS, nonce)).unwrap(),
+        Recovery::StillRunning
+    );
+    assert_eq!(world.fake.info_calls.get(), 2);
+    let stored = world.store.instance.borrow().clone().unwrap();
+    assert_eq!(stored, first.instance, "not ended, not re-created, the same callback nonce");
+    assert_eq!(world.fake.calls.get(), 3, "one create and two questions");
+}
+
+#[test]
+fn when_bbb_cannot_say_nothing_is_dropped() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    world.fake.failures.borrow_mut().push_back(Err(TransportError::Timeout));
+    let error =
+        block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap_err();
+    assert_eq!(error.code, ErrorCode::BbbTimeout);
+    assert!(world.store.instance.borrow().as_ref().unwrap().is_running());
+}
+
+#[test]
+fn a_create_nonce_is_stored_before_the_call() {
+    let world = World::new();
+    let open = world.hold_next_create();
+    let coordinator = world.coordinator();
+    let (a, spec) = (jti("a"), spec("Course", true));
+    let mut join = Box::pin(coordinator.join(&a, &spec, NOW, nonce));
+    let waker = futures_util::task::noop_waker();
+    assert!(join.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
+    let pending = world.store.pending.borrow().clone();
+    assert_eq!(pending.len(), 1, "persisted while BBB is still creating");
+    open.send(()).unwrap();
+    let grant = block_on(join).unwrap();
+    assert_eq!(grant.instance.nonce, pending[0].nonce);
+    assert!(world.store.pending.borrow().is_empty(), "settled by the answer");
+}
+
+#[test]
+fn a_lost_create_answer_keeps_bbbs_url_valid() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    world.fake.lose_next.set(true);
+    let lost = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap_err();
+    assert_eq!(lost.code, ErrorCode::BbbTimeout);
+    let held = world.fake.held_nonce();
+    assert_eq!(world.store.pending.borrow()[0].nonce, held);
+    // The retry gets duplicateWarning: BBB kept the first create's URL.
+    let retry = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW + 5, nonce)).unwrap();
+    assert_eq!(retry.instance.nonce, held);
+    assert!(world.store.pending.borrow().is_empty());
+    let events = block_on(coordinator.meeting_ended(&held, NOW + 60)).unwrap().unwrap();
+    assert_eq!(events.len(), 1, "BBB's end on the first URL is announced");
+    assert!(events[0].body.contains(&retry.instance.create_time.0.to_string()));
+    assert_eq!(block_on(coordinator.meeting_ended(&held, NOW + 61)).unwrap(), Some(vec![]), "once");
+}
+
+#[test]
+fn several_lost_answers_leave_every_candidate_url_valid() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    world.fake.failures.borrow_mut().push_back(Err(TransportError::Timeout)); // never reached BBB
+    assert!(block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).is_err());
+    world.fake.lose_next.set(true); // made the meeting
+    assert!(block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).is_err());
+    let retry = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    let held = world.fake.held_nonce();
+    assert!(retry.instance.answers_to(&held));
+    assert_eq!(retry.instance.other_nonces.len(), 1);
+    assert_eq!(block_on(coordinator.meeting_ended(&held, NOW)).unwrap().unwrap().len(), 1);
+}
+
+#[test]
+fn a_refused_create_forgets_its_nonce() {
+    let world = World::new();
+    world.fake.failures.borrow_mut().push_back(Ok(refused("maxConcurrent")));
+    assert!(block_on(world.coordinator().join(&jti("a"), &spec("Course", true), NOW, nonce)).is_err());
+    assert!(world.store.pending.borrow().is_empty());
+}
+
+#[test]
+fn a_lost_create_bbb_ended_alone_is_answered_and_announces_nothing() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    world.fake.lose_next.set(true);
+    assert!(block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).is_err());
+    let held = world.fake.held_nonce();
+    world.fake.end(); // nobody could join it; BBB expires it and calls its URL
+    assert_eq!(
+        block_on(coordinator.meeting_ended(&held, NOW + 300)).unwrap(),
+        Some(vec![]),
+        "200, nothing to announce"
+    );
+    assert!(world.store.pending.borrow().is_empty());
+    // A fresh create next time, with its own URL; the old nonce is settled.
+    let next = block_on(coordinator.join(&jti("b"), &spec("Course", true), NOW + 400, nonce)).unwrap();
+    assert_ne!(next.instance.nonce, held);
+    assert_eq!(block_on(coordinator.meeting_ended(&held, NOW + 500)).unwrap(), None);
+}
+
+#[test]
+fn a_duplicate_of_the_instance_already_known_keeps_its_url() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    // The worker's view says ended (a callback), but BBB still has it: BBB's answer wins.
+    block_on(coordinator.meeting_ended(&first.instance.nonce, NOW)).unwrap();
+    let again = block_on(coordinator.join(&jti("b"), &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(again.instance.create_time, first.instance.create_time);
+    assert_eq!(again.instance.nonce, first.instance.nonce);
+    assert!(again.instance.is_running());
 }
 
 #[test]
@@ -350,7 +558,10 @@ fn meeting_ended_once_per_instance_and_the_next_join_creates() {
             "BBB's retries: nothing new"
         );
     }
-    assert!(block_on(coordinator.join(&jti("b"), &spec("Course", true), NOW, nonce)).unwrap().created);
+    world.fake.end();
+    let next = block_on(coordinator.join(&jti("b"), &spec("Course", true), NOW, nonce)).unwrap();
+    assert!(next.created);
+    assert_ne!(next.instance.create_time, first.instance.create_time);
 }
 
 #[test]
@@ -358,8 +569,9 @@ fn a_recovery_announces_the_instance_it_dropped() {
     let world = World::new();
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    world.fake.end();
     let recovered =
-        block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap();
+        recovered(block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)));
     assert_eq!(recovered.events.len(), 1);
     let late_callback = block_on(coordinator.meeting_ended(&first.instance.nonce, NOW)).unwrap();
     assert!(late_callback.is_none() || late_callback == Some(vec![]), "never a second meeting.ended");
@@ -371,7 +583,7 @@ fn recording_ready_once_per_record_and_only_when_confirmed() {
     let world = World::new();
     let coordinator = world.coordinator();
     let meeting = MeetingId::parse("course-101").unwrap();
-    let body = include_str!("../../../../../shared/fixtures/bbb/getRecordings-multiple.docs.xml");
+    let body = include_str!("../../tests/fixtures/bbb/getRecordings-multiple.docs.xml");
     let mut recording = crate::bbb::response::Recordings::parse(body).unwrap().recordings.remove(0);
     recording.state = "processing".into();
     assert!(block_on(coordinator.recording_ready(&meeting, &recording, NOW)).unwrap().is_empty());
