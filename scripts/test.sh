@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: sets up what is missing, then runs every test.
+# The test command: sets up what is missing, then runs every test. It needs nothing outside the
+# repository (checked first).
 #   1. host unit and integration tests of every crate (core, simulator, edge routes);
 #   2. the core compiled to wasm32, under Node (wasm-bindgen-test);
 #   3. end to end: the release worker in workerd (wrangler dev) against the BBB simulator,
@@ -9,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser --examples
 source scripts/env.sh
+
+echo "== the repository is self-contained (no test reads outside it)"
+python3 scripts/check-self-contained.py
 
 echo "== format and lints"
 cargo fmt --all --check

@@ -1,4 +1,5 @@
-//! Every BBB response fixture in ../shared/fixtures/bbb parses, or fails cleanly with BBB's key.
+//! Every BBB response fixture in tests/fixtures/bbb (sources in its SOURCES.md) parses, or fails
+//! cleanly with BBB's key.
 #![cfg(not(target_arch = "wasm32"))] // reads the fixture directory; tests/wasm.rs embeds a sample
 
 use std::fs;
@@ -10,7 +11,7 @@ use bbb_core::bbb::{BadResponse, BbbError};
 fn fixtures_dir() -> PathBuf {
     std::env::var_os("BBB_FIXTURES_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/bbb"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bbb"))
 }
 
 fn xml_files() -> Vec<PathBuf> {

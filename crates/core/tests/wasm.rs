@@ -89,18 +89,14 @@ fn tokens_verify_and_fail_the_same_way_in_wasm() {
 
 #[wasm_bindgen_test]
 fn fixtures_parse_in_wasm() {
-    let created =
-        Created::parse(include_str!("../../../../shared/fixtures/bbb/create-duplicateWarning.docs.xml")).unwrap();
+    let created = Created::parse(include_str!("fixtures/bbb/create-duplicateWarning.docs.xml")).unwrap();
     assert!(created.already_running);
     assert_eq!(created.create_time.0, 1_531_155_809_613);
-    let info = MeetingInfo::parse(include_str!("../../../../shared/fixtures/bbb/getMeetingInfo-attendees.php-lib.xml"))
-        .unwrap();
+    let info = MeetingInfo::parse(include_str!("fixtures/bbb/getMeetingInfo-attendees.php-lib.xml")).unwrap();
     assert_eq!(info.attendees.len(), 4);
-    let recordings =
-        Recordings::parse(include_str!("../../../../shared/fixtures/bbb/getRecordings-multiple.php-lib.xml")).unwrap();
+    let recordings = Recordings::parse(include_str!("fixtures/bbb/getRecordings-multiple.php-lib.xml")).unwrap();
     assert_eq!(recordings.recordings.len(), 6);
-    let failed =
-        Created::parse(include_str!("../../../../shared/fixtures/bbb/create-idNotUnique.lrb-lib.xml")).unwrap_err();
+    let failed = Created::parse(include_str!("fixtures/bbb/create-idNotUnique.lrb-lib.xml")).unwrap_err();
     assert_eq!(failed.message_key(), Some("idNotUnique"));
 }
 
@@ -123,7 +119,7 @@ async fn the_join_flow_runs_in_wasm() {
         ("JWT_ISSUER", "lms"),
         ("JWT_AUDIENCE", "edge"),
         ("BBB_SECRET", "bbb-secret"),
-        ("JWT_SECRET", "k"),
+        ("JWT_SECRET", "host-key-0123456789abcdef0123456789"),
         ("MODERATOR_ROLES", "Instructor"),
     ])))
     .unwrap();
@@ -135,7 +131,7 @@ async fn the_join_flow_runs_in_wasm() {
     );
     let (store, memory) = (MemoryStore::default(), CoordinatorMemory::default());
     let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
-    let join = prepare(&config, &hs256(&claims, "k"), NOW).unwrap();
+    let join = prepare(&config, &hs256(&claims, "host-key-0123456789abcdef0123456789"), NOW).unwrap();
     assert_eq!(join.participant.role, Role::Moderator);
     let grant = coordinator.join(&join.jti, &join.spec, NOW, || "abcd".into()).await.unwrap();
     let location = signed_join(&config, &bbb, &join.participant, grant.instance.create_time, NOW, false);
@@ -143,7 +139,12 @@ async fn the_join_flow_runs_in_wasm() {
     assert!(bbb_web_accepts(&call, &raw, "bbb-secret"));
     assert_eq!(param(&raw, "createTime").unwrap(), "1700000000001");
     // Hot path in wasm too: the same meeting again makes no BBB call (none is scripted).
-    let again = prepare(&config, &hs256(&claims.replace("\"jti\":\"j\"", "\"jti\":\"j2\""), "k"), NOW).unwrap();
+    let again = prepare(
+        &config,
+        &hs256(&claims.replace("\"jti\":\"j\"", "\"jti\":\"j2\""), "host-key-0123456789abcdef0123456789"),
+        NOW,
+    )
+    .unwrap();
     assert!(!coordinator.join(&again.jti, &again.spec, NOW, || "x".into()).await.unwrap().created);
     let replay = coordinator.join(&join.jti, &join.spec, NOW, || "x".into()).await.unwrap_err();
     assert_eq!(replay.code, ErrorCode::TokenReplayed);
