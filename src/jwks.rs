@@ -3,14 +3,15 @@
 //! unknown `kid` at most once per `JWKS_REFRESH_MIN_SECONDS`; never a fetch per request. A new
 //! `kid` used in the very moment of its first fetch gets one `token_invalid`: publish new keys in
 //! the JWKS before signing with them, as JWKS practice has it.
+//! The colo's copy (Cache API) is shared by every worker of the zone, so it is sealed with this
+//! worker's key and carries its real fetch time (`bbb_core::jwks::ColoCopy`).
 //! Signatures are checked by workerd's WebCrypto (`crypto.subtle`), which runs natively: no
 //! Rust crypto crate is in the wasm, and ES256/RS256 cost microseconds instead of milliseconds.
 
 use std::cell::RefCell;
-use std::time::Duration;
 
 use bbb_core::config::Config;
-use bbb_core::jwks::{should_fetch, Cached, KeyError, KeySet, PublicKey, TTL_SECONDS};
+use bbb_core::jwks::{should_fetch, Cached, ColoCopy, KeyError, KeySet, PublicKey, TTL_SECONDS};
 use bbb_core::token::{JwtAlgorithm, SignatureVerifier, SignedToken, TokenError};
 use worker::js_sys::{Array, Object, Reflect, JSON};
 use worker::wasm_bindgen::{JsCast, JsValue};
@@ -29,37 +30,10 @@ pub struct JwksVerifier<'a> {
 
 impl SignatureVerifier for JwksVerifier<'_> {
     async fn verify(&self, token: &SignedToken<'_>) -> Result<bool, TokenError> {
-        let Some(url) = &self.config.jwks_url else {
-            return Ok(false);
-        };
         let alg = token.algorithm.name();
         let kid = token.key_id.as_deref();
-        let now = now_seconds();
-        let min_interval = self.config.jwks_refresh_min_seconds;
-        let cached = match CACHE.with(|cache| cache.borrow().clone()) {
-            // A fresh isolate: the colo's copy (Cache API) unless it lacks this kid, then the network.
-            // Concurrent first requests may each look: none must be refused for want of a load.
-            None => {
-                let colo = from_colo_cache(url).await;
-                let keys = match colo {
-                    Some(keys) if keys.select(kid, alg) != Err(KeyError::UnknownKey) => Some(keys),
-                    colo => fetch(url, self.config.bbb_timeout).await.or(colo),
-                };
-                remember(Cached { keys: keys.unwrap_or_default(), fetched_at: now, attempted_at: now })
-            }
-            // Stale, or an unknown kid after the interval: the network, once.
-            Some(old) if should_fetch(Some(&old), kid, alg, now, min_interval) => {
-                // Mark the attempt before awaiting: requests arriving meanwhile answer from the
-                // cache instead of fetching too. (They cannot wait for this fetch: workerd forbids
-                // awaiting I/O that belongs to another request, and cancels such a request.)
-                remember(Cached { attempted_at: now, ..old.clone() });
-                match fetch(url, self.config.bbb_timeout).await {
-                    Some(keys) => remember(Cached { keys, fetched_at: now, attempted_at: now }),
-                    // Keep what we had; the attempt counts, so a dead endpoint is not hammered.
-                    None => Cached { attempted_at: now, ..old },
-                }
-            }
-            Some(current) => current,
+        let Some(cached) = keys(self.config, Some((kid, alg))).await else {
+            return Ok(false);
         };
         let key = cached.keys.select(kid, alg).map_err(|error| match error {
             KeyError::UnknownKey => TokenError::Invalid,
@@ -69,25 +43,81 @@ impl SignatureVerifier for JwksVerifier<'_> {
     }
 }
 
+/// The host's keys as this isolate knows them, loaded or refreshed by the core's policy: for a
+/// token naming `(kid, alg)`, an unknown kid may refresh them; `None` (a health check) only the
+/// TTL does. `None` when no JWKS is configured.
+pub async fn keys(config: &Config, wanted: Option<(Option<&str>, &str)>) -> Option<Cached> {
+    let url = config.jwks_url.as_deref()?;
+    let now = now_seconds();
+    let min_interval = config.jwks_refresh_min_seconds;
+    let refresh = |old: &Cached| match wanted {
+        Some((kid, alg)) => should_fetch(Some(old), kid, alg, now, min_interval),
+        None => now - old.attempted_at >= min_interval && now - old.fetched_at >= TTL_SECONDS,
+    };
+    Some(match CACHE.with(|cache| cache.borrow().clone()) {
+        // A fresh isolate: the colo's copy (Cache API) unless it lacks this kid, then the network.
+        // Concurrent first requests may each look: none must be refused for want of a load.
+        None => {
+            let colo = from_colo_cache(config, url, now).await;
+            let lacks_kid = |copy: &Cached| {
+                wanted.is_some_and(|(kid, alg)| copy.keys.select(kid, alg) == Err(KeyError::UnknownKey))
+            };
+            match colo {
+                Some(copy) if !lacks_kid(&copy) => remember(Cached { attempted_at: now, ..copy }),
+                colo => match fetch(config, url, now).await {
+                    Some(keys) => remember(Cached { keys, fetched_at: now, attempted_at: now }),
+                    None => remember(colo.map(|copy| Cached { attempted_at: now, ..copy }).unwrap_or(Cached {
+                        keys: KeySet::default(),
+                        fetched_at: now,
+                        attempted_at: now,
+                    })),
+                },
+            }
+        }
+        // Stale, or an unknown kid after the interval: the network, once.
+        Some(old) if refresh(&old) => {
+            // Mark the attempt before awaiting: requests arriving meanwhile answer from the
+            // cache instead of fetching too. (They cannot wait for this fetch: workerd forbids
+            // awaiting I/O that belongs to another request, and cancels such a request.)
+            remember(Cached { attempted_at: now, ..old.clone() });
+            match fetch(config, url, now).await {
+                Some(keys) => remember(Cached { keys, fetched_at: now, attempted_at: now }),
+                // Keep what we had; the attempt counts, so a dead endpoint is not hammered.
+                None => Cached { attempted_at: now, ..old },
+            }
+        }
+        Some(current) => current,
+    })
+}
+
 fn remember(cached: Cached) -> Cached {
     CACHE.with(|cache| *cache.borrow_mut() = Some(cached.clone()));
     cached
 }
 
-/// The colo's cached copy of the JWKS (shared by the isolates there), if any.
-async fn from_colo_cache(url: &str) -> Option<KeySet> {
-    let mut response = Cache::default().get(url, true).await.ok()??;
-    KeySet::parse(&response.text().await.ok()?).ok()
+/// Where this worker keeps its copy of `url`'s JWKS in the colo cache: under its own origin.
+fn colo_key(config: &Config, url: &str) -> String {
+    format!("{}{}", config.public_url.as_str(), ColoCopy::cache_path(url))
+}
+
+/// The colo's copy of the JWKS (shared by the isolates there), if this worker made it and it is
+/// younger than the TTL: the Cache API is shared by every worker of the zone.
+async fn from_colo_cache(config: &Config, url: &str, now: i64) -> Option<Cached> {
+    let mut response = Cache::default().get(colo_key(config, url), true).await.ok()??;
+    let sealed = response.text().await.ok()?;
+    let (fetched_at, keys) = ColoCopy::open(&config.callback_keys(), url, &sealed, now)?;
+    Some(Cached { keys, fetched_at, attempted_at: fetched_at })
 }
 
 /// The JWKS from the network, or `None` (logged, without the URL) when it cannot be had. A good
-/// answer also goes into the colo's cache for an hour.
-async fn fetch(url: &str, timeout: Duration) -> Option<KeySet> {
-    let outcome = match crate::transport::get(url, timeout).await {
+/// answer also goes into the colo's cache, sealed, until its TTL ends.
+async fn fetch(config: &Config, url: &str, now: i64) -> Option<KeySet> {
+    let outcome = match crate::transport::get(url, config.bbb_timeout).await {
         Ok(reply) if reply.status == 200 => {
             let parsed = KeySet::parse(&reply.body).map_err(|e| e.0);
             if parsed.is_ok() {
-                let _ = put_colo_cache(url, &reply.body).await;
+                let sealed = ColoCopy::seal(&config.callback_key, url, now, &reply.body);
+                let _ = put_colo_cache(&colo_key(config, url), &sealed).await;
             }
             parsed
         }
@@ -104,11 +134,11 @@ async fn fetch(url: &str, timeout: Duration) -> Option<KeySet> {
     outcome.ok()
 }
 
-async fn put_colo_cache(url: &str, body: &str) -> worker::Result<()> {
+async fn put_colo_cache(key: &str, sealed: &str) -> worker::Result<()> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
     headers.set("cache-control", &format!("max-age={TTL_SECONDS}"))?;
-    Cache::default().put(url, Response::ok(body)?.with_headers(headers)).await
+    Cache::default().put(key, Response::ok(sealed)?.with_headers(headers)).await
 }
 
 async fn webcrypto_verify(key: &PublicKey, data: &[u8], signature: &[u8]) -> Result<bool, JsValue> {

@@ -1,6 +1,7 @@
 //! bbb-edge, the edge layer: maps requests, bindings and `fetch` onto the pure core in
 //! `bbb-core`. Handlers stay thin; decisions live in the core.
 
+mod body;
 mod clock;
 mod coordinator;
 mod env_source;
@@ -14,43 +15,27 @@ mod routes;
 mod transport;
 
 use bbb_core::log::RequestLog;
+use bbb_core::AppError;
 use worker::{console_log, event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 pub use coordinator::MeetingCoordinator;
 pub use registry::MeetingRegistry;
-use route::Route;
+use route::{Matched, Route};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let route = Route::parse(&req.method(), &req.path());
+    let matched = Matched::parse(&req.method(), &req.path());
     let mut log =
-        RequestLog { route: route.name(), method: route::method_name(&req.method()), ..RequestLog::default() };
-    // The API answers JSON whatever the client accepts.
-    let wants_html = route != Route::Api && respond::wants_html(&req);
-    let result = match route {
-        Route::Join => routes::join::handle(req, &env, &mut log).await,
-        Route::JoinError => routes::join_error::handle(&req, &env, None, &mut log).await,
-        Route::JoinErrorTicket => {
-            let path = req.path();
-            let ticket = path.strip_prefix("/join/error/").unwrap_or_default().to_owned();
-            routes::join_error::handle(&req, &env, Some(&ticket), &mut log).await
-        }
-        Route::Left => routes::left::handle(),
-        Route::MeetingEnded => {
-            let path = req.path();
-            let token = path.strip_prefix("/callbacks/meeting-ended/").unwrap_or_default().to_owned();
-            routes::callbacks::meeting_ended(&env, &token, &mut log).await
-        }
-        Route::RecordingReady => routes::callbacks::recording_ready(req, &env, &mut log).await,
-        Route::Api => routes::api::handle(req, &env, &mut log).await,
-        Route::Healthz => routes::healthz::handle(&env, &mut log).await,
-        Route::MethodNotAllowed(_) => Err(bbb_core::AppError::new(
-            bbb_core::ErrorCode::MethodNotAllowed,
-            "This method is not allowed on this path.",
-        )),
-        Route::NotFound => {
-            Err(bbb_core::AppError::new(bbb_core::ErrorCode::NotFound, "There is nothing at this path."))
-        }
+        RequestLog { route: matched.name(), method: route::method_name(&req.method()), ..RequestLog::default() };
+    // The API answers JSON whatever the client accepts, also for its unknown paths.
+    let wants_html = !req.path().starts_with("/api/") && respond::wants_html(&req);
+    let result = match body::check_declared_length(&req) {
+        Err(too_large) => Err(too_large),
+        Ok(()) => match &matched {
+            Matched::Route(route) => handle(route, req, &env, &mut log).await,
+            Matched::WrongMethod(_) => Err(AppError::method_not_allowed()),
+            Matched::NotFound => Err(AppError::not_found("There is nothing at this path.")),
+        },
     };
     let response = match result {
         Ok(response) => {
@@ -64,12 +49,34 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             if log.bbb_message_key.is_none() {
                 log.bbb_message_key = error.bbb.as_ref().map(|m| m.key.clone());
             }
-            respond::error(&error, wants_html, &env)?
+            let mut response = respond::error(&error, wants_html, &env)?;
+            if let Matched::WrongMethod(wrong) = &matched {
+                response.headers_mut().set("allow", wrong.allow)?;
+            }
+            response
         }
     };
     log.status = response.status_code();
     console_log!("{}", log.to_json());
     Ok(response)
+}
+
+async fn handle(
+    route: &Route,
+    req: Request,
+    env: &Env,
+    log: &mut RequestLog,
+) -> std::result::Result<Response, AppError> {
+    match route {
+        Route::Join => routes::join::handle(req, env, log).await,
+        Route::JoinError => routes::join_error::handle(&req, env, None, log).await,
+        Route::JoinErrorTicket(ticket) => routes::join_error::handle(&req, env, Some(ticket), log).await,
+        Route::Left => routes::left::handle(),
+        Route::Healthz => routes::healthz::handle(env, log).await,
+        Route::MeetingEnded(token) => routes::callbacks::meeting_ended(env, token, log).await,
+        Route::RecordingReady => routes::callbacks::recording_ready(req, env, log).await,
+        api => routes::api::handle(req, env, api, log).await,
+    }
 }
 
 /// The cron trigger: reconcile recordings whose recording-ready callback was lost.

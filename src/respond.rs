@@ -2,14 +2,14 @@
 //! headers that keep signed URLs out of caches and referrers.
 
 use bbb_core::page;
-use bbb_core::{AppError, ErrorCode};
+use bbb_core::AppError;
 use worker::{Env, Headers, Request, Response, Result};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// A platform failure; its text is not shown (it could include a URL).
 pub fn internal(_: worker::Error) -> AppError {
-    AppError::new(ErrorCode::Internal, "An internal error occurred. Please try again.")
+    AppError::internal()
 }
 
 /// Browsers ask for `text/html`; everything else gets JSON.

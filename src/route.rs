@@ -1,76 +1,200 @@
-//! Which route a request is for: a plain match on method and path, so every answer (also 404
-//! and 405) goes through the contract's error format.
+//! Which route a request is for, from one table of paths and their methods. Every answer that
+//! is not a route's own (404, and 405 with its `Allow` header) is decided here.
 
 use worker::Method;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A route, with the path segments it captured (still percent-encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Join,
     JoinError,
-    /// `/join/error/{ticket}`: the ticket is the rest of the path.
-    JoinErrorTicket,
-    /// `/callbacks/meeting-ended/{token}`.
-    MeetingEnded,
-    /// Anything under `/api/v1/`: the API routes its own paths and methods.
-    Api,
-    RecordingReady,
+    /// `/join/error/{ticket}`.
+    JoinErrorTicket(String),
     Left,
     Healthz,
-    MethodNotAllowed(&'static str),
+    /// `/callbacks/meeting-ended/{token}`.
+    MeetingEnded(String),
+    RecordingReady,
+    /// `GET /api/v1/meetings/{meeting}`.
+    ApiMeeting(String),
+    /// `POST /api/v1/meetings/{meeting}/end`.
+    ApiMeetingEnd(String),
+    /// `GET /api/v1/recordings`.
+    ApiRecordings,
+    /// `GET /api/v1/recordings/{record_id}`.
+    ApiRecording(String),
+    /// `PATCH /api/v1/recordings/{record_id}`.
+    ApiRecordingUpdate(String),
+    /// `DELETE /api/v1/recordings/{record_id}`.
+    ApiRecordingDelete(String),
+    /// `POST /api/v1/recordings/{record_id}/publish` or `…/unpublish`.
+    ApiRecordingPublish(String, bool),
+}
+
+/// A known path asked with a method it does not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongMethod {
+    pub name: &'static str,
+    /// The `Allow` header: the methods the path takes.
+    pub allow: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matched {
+    Route(Route),
+    WrongMethod(WrongMethod),
     NotFound,
 }
 
-impl Route {
-    pub fn parse(method: &Method, path: &str) -> Route {
-        if path.starts_with("/api/v1/") {
-            return Route::Api;
-        }
-        if let Some(token) = path.strip_prefix("/callbacks/meeting-ended/") {
-            if token.is_empty() || token.contains('/') {
-                return Route::NotFound;
-            }
-            return if *method == Method::Get { Route::MeetingEnded } else { Route::MethodNotAllowed("meeting_ended") };
-        }
-        if let Some(ticket) = path.strip_prefix("/join/error/") {
-            if ticket.is_empty() || ticket.contains('/') {
-                return Route::NotFound;
-            }
-            return if *method == Method::Get { Route::JoinErrorTicket } else { Route::MethodNotAllowed("join_error") };
-        }
-        let (name, allowed): (&'static str, &[Method]) = match path {
-            "/join" => ("join", &[Method::Get, Method::Post]),
-            "/join/error" => ("join_error", &[Method::Get]),
-            "/left" => ("left", &[Method::Get]),
-            "/healthz" => ("healthz", &[Method::Get]),
-            "/callbacks/recording-ready" => ("recording_ready", &[Method::Post]),
-            _ => return Route::NotFound,
+/// A path segment in the table: a fixed word, or one non-empty value captured.
+#[derive(Clone, Copy)]
+enum Part {
+    Word(&'static str),
+    Value,
+}
+
+use Part::{Value, Word};
+
+type Build = fn(&[String]) -> Route;
+
+/// One path: its segments, its name in the log line, and what each method does.
+struct Entry {
+    path: &'static [Part],
+    name: &'static str,
+    allow: &'static str,
+    methods: &'static [(Method, Build)],
+}
+
+const TABLE: &[Entry] = &[
+    Entry {
+        path: &[Word("join")],
+        name: "join",
+        allow: "GET, POST",
+        methods: &[(Method::Get, |_| Route::Join), (Method::Post, |_| Route::Join)],
+    },
+    Entry {
+        path: &[Word("join"), Word("error")],
+        name: "join_error",
+        allow: "GET",
+        methods: &[(Method::Get, |_| Route::JoinError)],
+    },
+    Entry {
+        path: &[Word("join"), Word("error"), Value],
+        name: "join_error",
+        allow: "GET",
+        methods: &[(Method::Get, |v| Route::JoinErrorTicket(v[0].clone()))],
+    },
+    Entry { path: &[Word("left")], name: "left", allow: "GET", methods: &[(Method::Get, |_| Route::Left)] },
+    Entry { path: &[Word("healthz")], name: "healthz", allow: "GET", methods: &[(Method::Get, |_| Route::Healthz)] },
+    Entry {
+        path: &[Word("callbacks"), Word("meeting-ended"), Value],
+        name: "meeting_ended",
+        allow: "GET",
+        methods: &[(Method::Get, |v| Route::MeetingEnded(v[0].clone()))],
+    },
+    Entry {
+        path: &[Word("callbacks"), Word("recording-ready")],
+        name: "recording_ready",
+        allow: "POST",
+        methods: &[(Method::Post, |_| Route::RecordingReady)],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("meetings"), Value],
+        name: "api",
+        allow: "GET",
+        methods: &[(Method::Get, |v| Route::ApiMeeting(v[0].clone()))],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("meetings"), Value, Word("end")],
+        name: "api",
+        allow: "POST",
+        methods: &[(Method::Post, |v| Route::ApiMeetingEnd(v[0].clone()))],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("recordings")],
+        name: "api",
+        allow: "GET",
+        methods: &[(Method::Get, |_| Route::ApiRecordings)],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("recordings"), Value],
+        name: "api",
+        allow: "GET, PATCH, DELETE",
+        methods: &[
+            (Method::Get, |v| Route::ApiRecording(v[0].clone())),
+            (Method::Patch, |v| Route::ApiRecordingUpdate(v[0].clone())),
+            (Method::Delete, |v| Route::ApiRecordingDelete(v[0].clone())),
+        ],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("recordings"), Value, Word("publish")],
+        name: "api",
+        allow: "POST",
+        methods: &[(Method::Post, |v| Route::ApiRecordingPublish(v[0].clone(), true))],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("recordings"), Value, Word("unpublish")],
+        name: "api",
+        allow: "POST",
+        methods: &[(Method::Post, |v| Route::ApiRecordingPublish(v[0].clone(), false))],
+    },
+];
+
+impl Matched {
+    pub fn parse(method: &Method, path: &str) -> Matched {
+        let Some(rest) = path.strip_prefix('/') else {
+            return Matched::NotFound;
         };
-        if !allowed.contains(method) {
-            return Route::MethodNotAllowed(name);
+        let segments: Vec<&str> = rest.split('/').collect();
+        for entry in TABLE {
+            let Some(values) = captures(entry.path, &segments) else {
+                continue;
+            };
+            return match entry.methods.iter().find(|(m, _)| m == method) {
+                Some((_, build)) => Matched::Route(build(&values)),
+                None => Matched::WrongMethod(WrongMethod { name: entry.name, allow: entry.allow }),
+            };
         }
-        match name {
-            "join" => Route::Join,
-            "join_error" => Route::JoinError,
-            "left" => Route::Left,
-            "recording_ready" => Route::RecordingReady,
-            _ => Route::Healthz,
-        }
+        Matched::NotFound
     }
 
     /// The name in the log line.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
-            Route::Join => "join",
-            Route::JoinError | Route::JoinErrorTicket => "join_error",
-            Route::Left => "left",
-            Route::Healthz => "healthz",
-            Route::MeetingEnded => "meeting_ended",
-            Route::Api => "api",
-            Route::RecordingReady => "recording_ready",
-            Route::MethodNotAllowed(name) => name,
-            Route::NotFound => "not_found",
+            Matched::Route(route) => route.name(),
+            Matched::WrongMethod(wrong) => wrong.name,
+            Matched::NotFound => "not_found",
         }
     }
+}
+
+impl Route {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Route::Join => "join",
+            Route::JoinError | Route::JoinErrorTicket(_) => "join_error",
+            Route::Left => "left",
+            Route::Healthz => "healthz",
+            Route::MeetingEnded(_) => "meeting_ended",
+            Route::RecordingReady => "recording_ready",
+            _ => "api",
+        }
+    }
+}
+
+fn captures(pattern: &[Part], segments: &[&str]) -> Option<Vec<String>> {
+    if pattern.len() != segments.len() {
+        return None;
+    }
+    let mut values = Vec::new();
+    for (part, segment) in pattern.iter().zip(segments) {
+        match part {
+            Word(word) if word == segment => {}
+            Value if !segment.is_empty() => values.push((*segment).to_owned()),
+            _ => return None,
+        }
+    }
+    Some(values)
 }
 
 pub fn method_name(method: &Method) -> &'static str {
@@ -90,29 +214,69 @@ pub fn method_name(method: &Method) -> &'static str {
 mod tests {
     use super::*;
 
+    fn route(method: Method, path: &str) -> Matched {
+        Matched::parse(&method, path)
+    }
+
+    fn wrong(name: &'static str, allow: &'static str) -> Matched {
+        Matched::WrongMethod(WrongMethod { name, allow })
+    }
+
     #[test]
-    fn routes() {
-        assert_eq!(Route::parse(&Method::Get, "/join"), Route::Join);
-        assert_eq!(Route::parse(&Method::Post, "/join"), Route::Join);
-        assert_eq!(Route::parse(&Method::Put, "/join"), Route::MethodNotAllowed("join"));
-        assert_eq!(Route::parse(&Method::Get, "/join/error"), Route::JoinError);
-        assert_eq!(Route::parse(&Method::Post, "/join/error"), Route::MethodNotAllowed("join_error"));
-        assert_eq!(Route::parse(&Method::Get, "/join/error/abc.def"), Route::JoinErrorTicket);
-        assert_eq!(Route::parse(&Method::Post, "/join/error/abc.def"), Route::MethodNotAllowed("join_error"));
-        assert_eq!(Route::parse(&Method::Get, "/join/error/a/b"), Route::NotFound);
-        assert_eq!(Route::parse(&Method::Get, "/callbacks/meeting-ended/x.y.z"), Route::MeetingEnded);
+    fn routes_and_their_methods() {
+        assert_eq!(route(Method::Get, "/join"), Matched::Route(Route::Join));
+        assert_eq!(route(Method::Post, "/join"), Matched::Route(Route::Join));
+        assert_eq!(route(Method::Put, "/join"), wrong("join", "GET, POST"));
+        assert_eq!(route(Method::Get, "/join/error"), Matched::Route(Route::JoinError));
+        assert_eq!(route(Method::Post, "/join/error"), wrong("join_error", "GET"));
+        assert_eq!(route(Method::Get, "/join/error/abc.def"), Matched::Route(Route::JoinErrorTicket("abc.def".into())));
+        assert_eq!(route(Method::Post, "/join/error/abc.def"), wrong("join_error", "GET"));
+        assert_eq!(route(Method::Get, "/join/error/a/b"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/join/error/"), Matched::NotFound);
         assert_eq!(
-            Route::parse(&Method::Post, "/callbacks/meeting-ended/x.y.z"),
-            Route::MethodNotAllowed("meeting_ended")
+            route(Method::Get, "/callbacks/meeting-ended/x.y.z"),
+            Matched::Route(Route::MeetingEnded("x.y.z".into()))
         );
-        assert_eq!(Route::parse(&Method::Post, "/callbacks/recording-ready"), Route::RecordingReady);
+        assert_eq!(route(Method::Post, "/callbacks/meeting-ended/x.y.z"), wrong("meeting_ended", "GET"));
+        assert_eq!(route(Method::Post, "/callbacks/recording-ready"), Matched::Route(Route::RecordingReady));
+        assert_eq!(route(Method::Get, "/callbacks/recording-ready"), wrong("recording_ready", "POST"));
+        assert_eq!(route(Method::Get, "/healthz"), Matched::Route(Route::Healthz));
+        assert_eq!(route(Method::Get, "/join/"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/JOIN"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/"), Matched::NotFound);
+        assert_eq!(route(Method::Get, ""), Matched::NotFound);
+    }
+
+    #[test]
+    fn api_paths() {
+        let id = "6367c48dd193d56ea7b0baad25b19455e529f5ee-1586581110019";
         assert_eq!(
-            Route::parse(&Method::Get, "/callbacks/recording-ready"),
-            Route::MethodNotAllowed("recording_ready")
+            route(Method::Get, "/api/v1/meetings/Course%20101%2Fa"),
+            Matched::Route(Route::ApiMeeting("Course%20101%2Fa".into()))
         );
-        assert_eq!(Route::parse(&Method::Get, "/healthz"), Route::Healthz);
-        assert_eq!(Route::parse(&Method::Get, "/join/"), Route::NotFound);
-        assert_eq!(Route::parse(&Method::Get, "/JOIN"), Route::NotFound);
-        assert_eq!(Route::parse(&Method::Get, "/"), Route::NotFound);
+        assert_eq!(route(Method::Post, "/api/v1/meetings/m/end"), Matched::Route(Route::ApiMeetingEnd("m".into())));
+        assert_eq!(route(Method::Get, "/api/v1/meetings/m/end"), wrong("api", "POST"));
+        assert_eq!(route(Method::Get, "/api/v1/recordings"), Matched::Route(Route::ApiRecordings));
+        assert_eq!(route(Method::Delete, "/api/v1/recordings"), wrong("api", "GET"));
+        assert_eq!(
+            route(Method::Patch, &format!("/api/v1/recordings/{id}")),
+            Matched::Route(Route::ApiRecordingUpdate(id.into()))
+        );
+        assert_eq!(route(Method::Put, &format!("/api/v1/recordings/{id}")), wrong("api", "GET, PATCH, DELETE"));
+        assert_eq!(
+            route(Method::Post, &format!("/api/v1/recordings/{id}/unpublish")),
+            Matched::Route(Route::ApiRecordingPublish(id.into(), false))
+        );
+        assert_eq!(route(Method::Get, "/api/v1/nothing"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/api/v1/meetings/"), Matched::NotFound);
+    }
+
+    #[test]
+    fn every_entry_allows_what_it_routes() {
+        for entry in TABLE {
+            let listed: Vec<&str> = entry.allow.split(", ").collect();
+            let routed: Vec<&str> = entry.methods.iter().map(|(m, _)| method_name(m)).collect();
+            assert_eq!(listed, routed, "{}", entry.name);
+        }
     }
 }

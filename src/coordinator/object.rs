@@ -6,14 +6,16 @@ use std::rc::Rc;
 
 use bbb_core::bbb::RecordingFilter;
 use bbb_core::coordinator::CoordinatorStore;
-use bbb_core::coordinator::{Coordinator, CoordinatorMemory, CreateSpec, Grant};
+use bbb_core::coordinator::{Coordinator, CoordinatorMemory, CreateSpec, Grant, Recovery};
 use bbb_core::create_options::CreateOptions;
 use bbb_core::webhook::Event;
 use bbb_core::{AppError, Config, ErrorCode};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::delivery::deliver_due;
-use super::protocol::{CallbackReply, EndedCall, GrantReply, JoinCall, ReconcileCall, RecordingCall, RecoverCall};
+use super::protocol::{
+    CallbackReply, EndedCall, GrantReply, JoinCall, ReconcileCall, RecordingCall, RecoverCall, RecoverReply,
+};
 use super::store::{alarm_time, DoStore};
 use crate::clock::now_seconds;
 use crate::transport::FetchTransport;
@@ -64,14 +66,20 @@ impl DurableObject for MeetingCoordinator {
                     Ok(current) => spec_of(&call, current),
                     Err(error) => return reply_error(&error),
                 };
-                let grant = coordinator.recover(call.stale, &spec, now, crate::random::nonce).await;
-                if let Ok(grant) = &grant {
-                    self.announce(&store, config, grant.events.clone(), now).await?;
-                    if grant.created {
-                        self.register(&call.meeting).await;
+                return match coordinator.recover(call.stale, &spec, now, crate::random::nonce).await {
+                    Ok(Recovery::Join(grant)) => {
+                        self.announce(&store, config, grant.events.clone(), now).await?;
+                        if grant.created {
+                            self.register(&call.meeting).await;
+                        }
+                        let grant = reply(*grant, bbb.transport());
+                        Response::from_json(&RecoverReply { bbb_calls: grant.bbb_calls, grant: Some(grant) })
                     }
-                }
-                grant
+                    Ok(Recovery::StillRunning) => {
+                        Response::from_json(&RecoverReply { grant: None, bbb_calls: bbb.transport().calls() })
+                    }
+                    Err(error) => reply_error(&error),
+                };
             }
             "/ended" => {
                 let call: EndedCall = req.json().await?;

@@ -45,7 +45,15 @@ pub struct CallbackReply {
     pub bbb_calls: u32,
 }
 
-/// The answer to both: the instance to join, and what it cost.
+/// The answer to `/recover`: the instance to join, or none when BBB says the one the browser
+/// called stale still runs (nothing was dropped).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RecoverReply {
+    pub grant: Option<GrantReply>,
+    pub bbb_calls: u32,
+}
+
+/// The answer to `/join` (and a recovery's join): the instance to join, and what it cost.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct GrantReply {
     pub create_time: CreateTime,

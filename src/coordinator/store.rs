@@ -3,11 +3,13 @@
 //! - `jti:<jti>`: a spent token until its window ends (an alarm forgets it afterwards, so storage
 //!   stays bounded by the joins of the last token lifetime);
 //! - `announced:<record_id>`: `recording.ready` was queued for it;
-//! - `outbox:<event id>`: a host notification on its way, with its attempts (JSON).
+//! - `outbox:<event id>`: a host notification on its way, with its attempts (JSON);
+//! - `pending_creates`: creates whose answer is not known yet, with their nonces (JSON), written
+//!   before each create is sent.
 
 use std::cell::Cell;
 
-use bbb_core::coordinator::{sweep, CoordinatorStore, Instance, StoreError};
+use bbb_core::coordinator::{sweep, CoordinatorStore, Instance, PendingCreate, StoreError};
 use bbb_core::webhook::{Delivery, Event};
 use worker::js_sys::Map;
 use worker::{ListOptions, Storage};
@@ -16,6 +18,7 @@ const INSTANCE: &str = "instance";
 const JTI_PREFIX: &str = "jti:";
 const ANNOUNCED_PREFIX: &str = "announced:";
 const OUTBOX_PREFIX: &str = "outbox:";
+const PENDING_CREATES: &str = "pending_creates";
 
 pub struct DoStore<'a> {
     pub storage: Storage,
@@ -49,6 +52,21 @@ impl CoordinatorStore for DoStore<'_> {
         }
         self.storage.put(&key, true).await.map_err(|_| StoreError)?;
         Ok(true)
+    }
+
+    async fn load_pending_creates(&self) -> Result<Vec<PendingCreate>, StoreError> {
+        let Some(json) = self.storage.get::<String>(PENDING_CREATES).await.map_err(|_| StoreError)? else {
+            return Ok(Vec::new());
+        };
+        serde_json::from_str(&json).map_err(|_| StoreError)
+    }
+
+    async fn save_pending_creates(&self, pending: &[PendingCreate]) -> Result<(), StoreError> {
+        if pending.is_empty() {
+            return self.storage.delete(PENDING_CREATES).await.map(drop).map_err(|_| StoreError);
+        }
+        let json = serde_json::to_string(pending).map_err(|_| StoreError)?;
+        self.storage.put(PENDING_CREATES, json).await.map_err(|_| StoreError)
     }
 
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {

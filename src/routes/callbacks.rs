@@ -49,7 +49,7 @@ pub async fn recording_ready(mut req: Request, env: &Env, log: &mut RequestLog) 
 async fn signed_parameters(req: &mut Request) -> Result<String, AppError> {
     let missing = || AppError::new(ErrorCode::TokenMissing, "The callback carries no signed_parameters.");
     let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default();
-    let body = req.text().await.map_err(internal)?;
+    let body = crate::body::read_text(req).await?;
     let value = if content_type.starts_with("application/json") {
         serde_json::from_str::<serde_json::Value>(&body)
             .ok()

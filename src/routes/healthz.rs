@@ -1,14 +1,23 @@
-//! `GET /healthz`: settings complete and BBB reachable with the right secret. Names settings,
-//! never their values.
+//! `GET /healthz`: settings complete, BBB reachable with the right secret, the host's JWKS
+//! usable. Public and cheap: configuration is checked on every call (a problem is named at
+//! once), BBB is probed at most once per `PROBE_SECONDS` per isolate, and the JWKS status is what
+//! the isolate's keys are, fetched only as the JWKS policy allows. Names settings, never values.
 
+use std::cell::RefCell;
+
+use bbb_core::health::{Decision, Probe, ProbeMemo};
 use bbb_core::log::RequestLog;
 use bbb_core::{AppError, Config};
-use serde_json::json;
-use worker::{Env, Response};
+use serde_json::{json, Value};
+use worker::{Date, Env, Response};
 
 use crate::env_source::EnvSource;
 use crate::respond::{self, internal};
 use crate::transport::FetchTransport;
+
+thread_local! {
+    static PROBE: RefCell<ProbeMemo> = RefCell::new(ProbeMemo::default());
+}
 
 pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppError> {
     let config = match Config::load(&EnvSource(env)) {
@@ -23,52 +32,59 @@ pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppErro
             return respond::json(&body.to_string(), 503).map_err(internal);
         }
     };
-    let bbb = config.bbb_client(FetchTransport::default());
-    let probe = bbb.probe().await;
-    log.bbb_calls = bbb.transport().calls();
-    log.upstream_ms = bbb.transport().upstream_ms();
-    let (status, bbb_status) = match probe {
-        Ok(()) => (200, json!({ "ok": true, "latency_ms": log.upstream_ms })),
-        Err(error) => {
-            let error = AppError::from(error);
-            log.outcome = error.code.as_str();
-            log.bbb_message_key = error.bbb.as_ref().map(|m| m.key.clone());
-            let mut detail = json!({ "ok": false, "error": error.code.as_str(), "message": error.message });
-            if let Some(bbb) = &error.bbb {
-                detail["messageKey"] = json!(bbb.key);
-                if bbb.key == "checksumError" {
-                    detail["hint"] = json!("BBB_SECRET or BBB_CHECKSUM_ALGORITHM does not match the BBB server");
-                }
-            }
-            (503, detail)
-        }
-    };
+    let bbb_status = bbb_status(&config, log).await;
+    let mut ready = bbb_status["ok"] == true;
     let mut body = json!({
-        "status": if status == 200 { "ok" } else { "unavailable" },
         "config": { "ok": true, "checksum_algorithm": config.signer.algorithm.name() },
         "bbb": bbb_status,
     });
-    let mut status = status;
-    if let Some(url) = &config.jwks_url {
+    if let Some(cached) = crate::jwks::keys(&config, None).await {
         // Hosts signing with their own keys cannot join without a usable key: not ready.
-        let jwks = jwks_status(url, config.bbb_timeout).await;
-        if jwks["ok"] != true {
-            status = 503;
-            body["status"] = json!("unavailable");
+        let usable = !cached.keys.keys.is_empty();
+        ready &= usable;
+        body["jwks"] = json!({ "ok": usable, "keys": cached.keys.keys.len(), "skipped": cached.keys.skipped });
+        if !usable {
+            body["jwks"]["error"] = json!("the JWKS could not be reached in time, or holds no usable key");
         }
-        body["jwks"] = jwks;
     }
-    respond::json(&body.to_string(), status).map_err(internal)
+    body["status"] = json!(if ready { "ok" } else { "unavailable" });
+    respond::json(&body.to_string(), if ready { 200 } else { 503 }).map_err(internal)
 }
 
-/// The host app's JWKS: reachable, and how many of its keys are usable (never its URL).
-async fn jwks_status(url: &str, timeout: std::time::Duration) -> serde_json::Value {
-    match crate::transport::get(url, timeout).await {
-        Ok(reply) if reply.status == 200 => match bbb_core::jwks::KeySet::parse(&reply.body) {
-            Ok(keys) => json!({ "ok": !keys.keys.is_empty(), "keys": keys.keys.len(), "skipped": keys.skipped }),
-            Err(error) => json!({ "ok": false, "error": format!("the JWKS is not usable: {}", error.0) }),
-        },
-        Ok(reply) => json!({ "ok": false, "error": format!("the JWKS answered HTTP {}", reply.status) }),
-        Err(_) => json!({ "ok": false, "error": "the JWKS could not be reached in time" }),
+/// BBB's state from this isolate's last probe, probing when it is older than `PROBE_SECONDS`.
+async fn bbb_status(config: &Config, log: &mut RequestLog) -> Value {
+    let now = Date::now().as_millis();
+    let give_up = 3 * config.bbb_timeout.as_millis() as u64;
+    let probe = match PROBE.with(|memo| memo.borrow_mut().decide(now, give_up)) {
+        Decision::Reuse(probe) => probe,
+        Decision::Checking => return json!({ "ok": null, "checking": true }),
+        Decision::Run => {
+            let bbb = config.bbb_client(FetchTransport::default());
+            let outcome = bbb.probe().await;
+            log.bbb_calls = bbb.transport().calls();
+            log.upstream_ms = bbb.transport().upstream_ms();
+            let probe = Probe {
+                at_ms: Date::now().as_millis(),
+                outcome: outcome.map(|()| bbb.transport().upstream_ms()).map_err(AppError::from),
+            };
+            PROBE.with(|memo| memo.borrow_mut().finish(probe.clone()));
+            probe
+        }
+    };
+    let checked_ago_ms = now.saturating_sub(probe.at_ms);
+    match probe.outcome {
+        Ok(latency_ms) => json!({ "ok": true, "latency_ms": latency_ms, "checked_ms_ago": checked_ago_ms }),
+        Err(error) => {
+            log.outcome = error.code.as_str();
+            log.bbb_message_key = error.bbb.as_ref().map(|m| m.key.clone());
+            let mut detail = json!({ "ok": false, "error": error.code.as_str(), "message": error.message, "checked_ms_ago": checked_ago_ms });
+            if let Some(bbb) = &error.bbb {
+                detail["messageKey"] = json!(bbb.key);
+                if bbb_core::bbb::message_key::is_checksum_error(&bbb.key) {
+                    detail["hint"] = json!("BBB_SECRET or BBB_CHECKSUM_ALGORITHM does not match the BBB server");
+                }
+            }
+            detail
+        }
     }
 }

@@ -5,8 +5,10 @@
 use bbb_core::join::{prepare_verified, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::{AppError, ErrorCode};
-use worker::{Env, Method, Request, Response};
+use worker::wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
+use crate::body;
 use crate::clock::now_seconds;
 use crate::coordinator::client;
 use crate::coordinator::protocol::{GrantReply, JoinCall};
@@ -50,15 +52,32 @@ fn query_token(req: &Request) -> Result<String, AppError> {
     token.filter(|t| !t.is_empty()).ok_or_else(missing)
 }
 
+/// The `token` field of a form, read within the body limit. Host pages post
+/// `application/x-www-form-urlencoded`; `multipart/form-data` is read by the platform once the
+/// bounded body is in hand.
 async fn form_token(req: &mut Request) -> Result<String, AppError> {
-    let form = req
-        .form_data()
-        .await
-        .map_err(|_| AppError::new(ErrorCode::TokenMissing, "POST /join takes a form with a `token` field."))?;
-    match form.get_field("token") {
-        Some(token) if !token.is_empty() => Ok(token),
-        _ => Err(missing()),
-    }
+    let not_a_form = || AppError::new(ErrorCode::TokenMissing, "POST /join takes a form with a `token` field.");
+    let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let token = if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let bytes = body::read(req).await?;
+        multipart_field(&content_type, &bytes, "token").await.ok_or_else(not_a_form)?
+    } else {
+        let fields = body::read_form(req).await?.ok_or_else(not_a_form)?;
+        fields.into_iter().find(|(name, _)| name == "token").map(|(_, value)| value)
+    };
+    token.filter(|t| !t.is_empty()).ok_or_else(missing)
+}
+
+/// One text field of a multipart body, through the platform's own parser.
+async fn multipart_field(content_type: &str, bytes: &[u8], name: &str) -> Option<Option<String>> {
+    let headers = Headers::new();
+    headers.set("content-type", content_type).ok()?;
+    let mut init = RequestInit::new();
+    let body = worker::js_sys::Uint8Array::from(bytes);
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from(body)));
+    let mut copy = Request::new_with_init("https://bbb-edge.invalid/join", &init).ok()?;
+    let form = copy.form_data().await.ok()?;
+    Some(form.get_field(name))
 }
 
 fn missing() -> AppError {

@@ -1,13 +1,14 @@
 //! `GET /join/error/{ticket}` (and `/join/error`): the `errorRedirectUrl` BBB sends browsers to,
-//! with `?errors=[...]` appended. When BBB says the coordinator's instance is stale (the meeting
-//! ended or BBB restarted and the callback was lost), the ticket lets the worker drop it,
-//! re-create and redirect again, once. Otherwise BBB's reason is shown.
+//! with `?errors=[...]` appended. What arrives in that query comes from the browser: it may say
+//! the instance is stale, but only BBB's own answer (asked by the meeting's coordinator) can get
+//! it dropped and re-created, once. Otherwise the page says, in the worker's words, why BBB did
+//! not let the person in; the query's text is never shown.
 
-use bbb_core::bbb::BbbMessage;
-use bbb_core::join::signed_join;
+use bbb_core::bbb::JoinRefusal;
+use bbb_core::join::{refused, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::ticket::Ticket;
-use bbb_core::{page, AppError, Config, ErrorCode};
+use bbb_core::{page, AppError, Config};
 use worker::{Env, Request, Response};
 
 use crate::clock::now_seconds;
@@ -17,9 +18,6 @@ use crate::respond::{self, internal};
 use crate::routes::join::record;
 use crate::transport::FetchTransport;
 
-/// BBB's ways of saying "that instance is gone".
-const STALE: [&str; 3] = ["invalidMeetingIdentifier", "mismatchCreateTimeParam", "meetingForciblyEnded"];
-
 pub async fn handle(
     req: &Request,
     env: &Env,
@@ -27,34 +25,29 @@ pub async fn handle(
     log: &mut RequestLog,
 ) -> Result<Response, AppError> {
     let url = req.url().map_err(internal)?;
-    let errors = page::parse_bbb_errors(url.query().unwrap_or(""));
+    let refusal = page::parse_bbb_errors(url.query().unwrap_or("")).first().map(|error| JoinRefusal::of(&error.key));
     let config = crate::env_source::load(env).ok();
-    if let (Some(config), Some(sealed)) = (&config, sealed) {
-        if let Some(response) = recover(config, env, sealed, &errors, log).await? {
-            return Ok(response);
+    if let (Some(config), Some(sealed), Some(refusal)) = (&config, sealed, refusal) {
+        if refusal.is_stale_instance() {
+            if let Some(response) = recover(config, env, sealed, log).await? {
+                return Ok(response);
+            }
         }
     }
-    let error = AppError {
-        code: ErrorCode::BbbFailed,
-        message: "The meeting server could not let you in.".into(),
-        bbb: errors.first().cloned(),
-    };
+    let error = refused(refusal);
+    log.outcome = error.code.as_str();
+    log.bbb_message_key = refusal.and_then(JoinRefusal::key).map(str::to_owned);
     let response = if respond::wants_html(req) {
         let back = config.and_then(|config| config.logout_url.clone());
-        respond::html(&page::join_error_page(&errors, back.as_deref()), error.status())
+        respond::html(&page::join_error_page(refusal, back.as_deref()), error.status())
     } else {
         respond::json(&error.to_json(), error.status())
     };
     response.map_err(internal)
 }
 
-async fn recover(
-    config: &Config,
-    env: &Env,
-    sealed: &str,
-    errors: &[BbbMessage],
-    log: &mut RequestLog,
-) -> Result<Option<Response>, AppError> {
+/// The recovery of a stale instance, when the ticket is good and BBB confirms; `None` otherwise.
+async fn recover(config: &Config, env: &Env, sealed: &str, log: &mut RequestLog) -> Result<Option<Response>, AppError> {
     let now = now_seconds();
     // A forged or expired ticket only means no recovery: the reason is still shown.
     let Ok(ticket) = Ticket::open(&config.callback_keys(), sealed, now) else {
@@ -62,12 +55,16 @@ async fn recover(
     };
     log.meeting = Some(ticket.participant.meeting.as_str().to_owned());
     log.role = Some(ticket.participant.role.name());
-    let stale = errors.first().is_some_and(|error| STALE.contains(&error.key.as_str()));
-    if ticket.retried || !stale {
+    if ticket.retried {
         return Ok(None);
     }
     let call = RecoverCall { meeting: ticket.participant.meeting.clone(), stale: ticket.create_time };
-    let grant = client::recover(env, &call).await?;
+    let reply = client::recover(env, &call).await?;
+    let Some(grant) = reply.grant else {
+        log.bbb_calls = reply.bbb_calls;
+        log.note = Some("still_running");
+        return Ok(None);
+    };
     record(log, &grant);
     log.note = Some("recovered");
     let bbb = config.bbb_client(FetchTransport::default());
