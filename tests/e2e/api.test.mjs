@@ -9,7 +9,7 @@ import { assertMatchesOpenApi, documentedSuccesses } from "../support/openapi.mj
 import { assertNothingLeaks } from "../support/secrets.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
-const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 
 let sim;
 let worker;
@@ -61,6 +61,9 @@ describe("authorization", () => {
     assert.equal((await api("GET", "recordings?meeting=room-1", { token: joinScope })).json.error, "scope_missing");
     const forged = sign({ iss: "lms", aud: "edge", iat: 1, exp: 2, sub: "x", scope: "api" }, "wrong-key");
     assert.equal((await api("GET", "recordings?meeting=room-1", { token: forged })).status, 401);
+    const now = Math.floor(Date.now() / 1000);
+    const crit = sign({ iss: "lms", aud: "edge", iat: now, exp: now + 60, sub: "x", scope: "api" }, JWT_SECRET, { header: { crit: ["exp"] } });
+    assert.deepEqual(Object.values(await api("GET", "recordings?meeting=room-1", { token: crit })).map((v) => v.error ?? v), [401, "token_invalid"]);
     const expired = apiToken({ iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 300 });
     assert.equal((await api("GET", "recordings?meeting=room-1", { token: expired })).json.error, "token_expired");
     assert.equal((await api("GET", "recordings?meeting=room-1", { token: apiToken({ scope: "openid api" }) })).status, 200);

@@ -11,7 +11,7 @@ import { ROOT, startSimulator, startWorker } from "../support/harness.mjs";
 import { joinClaims, sign } from "../support/jwt.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
-const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 const ARTIFACTS = join(ROOT, "tests/artifacts");
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 

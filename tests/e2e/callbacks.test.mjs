@@ -10,7 +10,7 @@ import { startReceiver, verifyStandardWebhook } from "../support/receiver.mjs";
 import { assertNothingLeaks } from "../support/secrets.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
-const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 
 let sim;
@@ -144,6 +144,7 @@ describe("recording ready", () => {
       sign(claims, "not-the-bbb-secret"),
       sign(claims, BBB_SECRET, { alg: "none" }),
       sign(claims, BBB_SECRET).slice(0, -3) + "AAA",
+      sign(claims, BBB_SECRET, { header: { crit: ["x-ext"], "x-ext": 1 } }), // RFC 7515 §4.1.11
     ];
     for (const token of forged) {
       const response = await post(`signed_parameters=${token}`);

@@ -8,7 +8,8 @@ import { joinClaims, sign } from "../support/jwt.mjs";
 import { assertNothingLeaks } from "../support/secrets.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
-const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
+const whsec = (bytes) => `whsec_${randomBytes(bytes).toString("base64")}`;
 const base = { JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_SECRET };
 const http = new Recorder();
 const workers = {};
@@ -29,8 +30,25 @@ before(async () => {
     startWorker({ ...base, BBB_URL: `http://127.0.0.1:${closedPort}/bigbluebutton/api`, BBB_SECRET }),
     ...["sha1", "sha384", "sha512"].map((alg) => startWorker({ ...base, BBB_URL: sims[alg].url, BBB_SECRET, BBB_CHECKSUM_ALGORITHM: alg })),
     startWorker({ ...base, BBB_URL: sims.sha256.url, BBB_SECRET, BBB_CHECKSUM_ALGORITHM: "sha1" }),
+    // Keys, tokens and signed URLs never travel over plain http, except to loopback.
+    startWorker({
+      ...base, BBB_SECRET, BBB_URL: "http://bbb.example.org/bigbluebutton/", PUBLIC_URL: "http://edge.example.org",
+      JWT_ALGORITHMS: "HS256,EdDSA", JWT_JWKS_URL: "http://lms.example.org/jwks.json", LOGOUT_URL: "http://lms.example.org/",
+      HOST_WEBHOOK_URL: "http://lms.example.org/hooks", HOST_WEBHOOK_SECRET: whsec(32), JWT_SECRET: "abc",
+    }),
+    // "Loopback" is decided on the parsed URL, never on its text; no userinfo, no fragment.
+    startWorker({
+      ...base, BBB_SECRET, BBB_URL: "http://localhost@bbb.example.org/bigbluebutton/",
+      JWT_ALGORITHMS: "HS256,EdDSA", JWT_JWKS_URL: "http://127.0.0.1.lms.example.org/jwks.json", LOGOUT_URL: '"https://lms.example.org/#top"', // quoted: an env file's # starts a comment
+      HOST_WEBHOOK_URL: "https://user:pw@lms.example.org/hooks", HOST_WEBHOOK_SECRET: whsec(16), JWT_SECRET_PREVIOUS: "x".repeat(31),
+    }),
+    startWorker({
+      ...base, BBB_SECRET, BBB_URL: sims.all.url, JWT_SECRET: "k".repeat(32), LOGOUT_URL: "http://localhost:9/left",
+      HOST_WEBHOOK_URL: "http://[::1]:9/hooks", HOST_WEBHOOK_SECRET: whsec(24),
+    }),
   ]);
-  [workers.broken, workers.wrongSecret, workers.refused, workers.sha1, workers.sha384, workers.sha512, workers.sha1OnSha256] = started;
+  [workers.broken, workers.wrongSecret, workers.refused, workers.sha1, workers.sha384, workers.sha512, workers.sha1OnSha256,
+    workers.insecure, workers.tricky, workers.loopback] = started;
 });
 
 after(() => {
@@ -46,6 +64,31 @@ describe("missing and invalid settings", () => {
     assert.equal(body.config.ok, false);
     assert.deepEqual(body.config.problems.sort(), ["BBB_CHECKSUM_ALGORITHM", "BBB_SECRET", "JWT_ISSUER", "JWT_MAX_AGE_SECONDS"]);
     assert.ok(!response.body.includes("md5") && !response.body.includes("forever"));
+  });
+
+  test("plain http outside loopback, a short JWT_SECRET: each setting named", async () => {
+    const response = await http.fetch(`${workers.insecure.origin}/healthz`);
+    assert.equal(response.status, 503);
+    assert.deepEqual(JSON.parse(response.body).config.problems.sort(),
+      ["BBB_URL", "HOST_WEBHOOK_URL", "JWT_JWKS_URL", "JWT_SECRET", "LOGOUT_URL", "PUBLIC_URL"]);
+    const join = await http.fetch(`${workers.insecure.origin}/join?token=${token()}`);
+    assert.deepEqual([join.status, JSON.parse(join.body).error], [503, "config_missing"]);
+    assert.match(JSON.parse(join.body).message, /https/);
+  });
+
+  test("userinfo, a dotted look-alike of 127.0.0.1, a fragment, a short webhook key and a short previous secret: each named", async () => {
+    const response = await http.fetch(`${workers.tricky.origin}/healthz`);
+    assert.equal(response.status, 503);
+    assert.deepEqual(JSON.parse(response.body).config.problems.sort(),
+      ["BBB_URL", "HOST_WEBHOOK_SECRET", "HOST_WEBHOOK_URL", "JWT_JWKS_URL", "JWT_SECRET_PREVIOUS", "LOGOUT_URL"]);
+    assert.ok(!response.body.includes("user:pw") && !response.body.includes("localhost@"));
+  });
+
+  test("loopback hosts may use http; a 32-byte JWT_SECRET and a 24-byte webhook key are enough", async () => {
+    const response = await http.fetch(`${workers.loopback.origin}/healthz`);
+    const body = JSON.parse(response.body);
+    assert.equal(body.config.ok, true, response.body);
+    assert.equal(response.status, 200);
   });
 
   test("the first request gets config_missing naming the settings", async () => {
@@ -102,5 +145,5 @@ describe("checksum algorithms", () => {
 
 test("nothing leaks from misconfigured workers either", () => {
   const lines = Object.values(workers).flatMap((w) => w.lines);
-  assertNothingLeaks({ records: http.seen, lines, secrets: [BBB_SECRET, JWT_SECRET, "not-the-bbb-secret"], tokens: [], signedUrls: [] });
+  assertNothingLeaks({ records: http.seen, lines, secrets: [BBB_SECRET, JWT_SECRET, "not-the-bbb-secret", "user:pw"], tokens: [], signedUrls: [] });
 });

@@ -11,7 +11,7 @@ import { chromium } from "playwright-core";
 import { ROOT, startSimulator, startWorker } from "../support/harness.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
-const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 const ARTIFACTS = join(ROOT, "tests/artifacts");
 
 let sim;

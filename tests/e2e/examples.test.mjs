@@ -13,7 +13,7 @@ const settings = {
   PUBLIC_URL: "http://127.0.0.1:8787",
   JWT_ISSUER: "https://lms.example",
   JWT_AUDIENCE: "bbb-edge",
-  JWT_SECRET: "example-shared-key-0123456789",
+  JWT_SECRET: "example-shared-key-0123456789abcdefgh",
   BBB_SECRET: "unused-here",
   MODERATOR_ROLES: "Instructor",
 };

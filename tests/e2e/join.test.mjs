@@ -8,7 +8,7 @@ import { joinClaims, sign, b64url } from "../support/jwt.mjs";
 import { assertNothingLeaks } from "../support/secrets.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
-const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 const ISSUER = "https://lms.test";
 const AUDIENCE = "bbb-edge-e2e";
 
@@ -139,6 +139,14 @@ describe("joins", () => {
     const client = await followToClient(response.headers.location);
     assert.equal(client.name, "Posted");
 
+    // Forms posted as multipart/form-data work too.
+    const form = new FormData();
+    form.append("token", token({ name: "Multipart" }));
+    const multipart = await http.fetch(`${worker.origin}/join`, { method: "POST", body: form });
+    signedUrls.push(multipart.headers.location);
+    assert.equal(multipart.status, 303, multipart.body);
+    assert.equal((await followToClient(multipart.headers.location)).name, "Multipart");
+
     const json = await http.fetch(`${worker.origin}/join`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: value }) });
     assert.equal(json.status, 400);
     assert.equal(JSON.parse(json.body).error, "token_missing");
@@ -179,6 +187,11 @@ describe("token failures", () => {
     ["no sub", () => token({ sub: "" }), 400, "claim_invalid"],
     ["meeting id with a comma", () => token({ meeting: "a,b" }), 400, "claim_invalid"],
     ["avatar over http", () => token({ avatar_url: "http://cdn.test/a.png" }), 400, "claim_invalid"],
+    ["avatar with userinfo", () => token({ avatar_url: "https://cdn.test@evil.test/a.png" }), 400, "claim_invalid"],
+    ["avatar with a fragment", () => token({ avatar_url: "https://cdn.test/a.png#x" }), 400, "claim_invalid"],
+    ["avatar that is not a URL", () => token({ avatar_url: "https://" }), 400, "claim_invalid"],
+    ["crit naming an extension", () => token({}, { header: { crit: ["x-ext"], "x-ext": true } }), 401, "token_invalid"],
+    ["crit, empty", () => token({}, { header: { crit: [] } }), 401, "token_invalid"],
     ["role with a capital", () => token({ role: "Moderator" }), 400, "claim_invalid"],
     ["create param outside the allow-list", () => token({ create: { moderatorPW: "x" } }), 400, "create_param_not_allowed"],
     ["reserved meta name", () => token({ create: { meta: { "BBB-Recording-Ready-Url": "https://evil.test" } } }), 400, "create_param_not_allowed"],
@@ -212,7 +225,7 @@ describe("token failures", () => {
 });
 
 describe("BBB refusing the join: /join/error", () => {
-  test("a refusal that is not about a stale meeting lands on a clear page with BBB's reason", async () => {
+  test("a refusal that is not about a stale meeting lands on a clear page, below 500", async () => {
     const meeting = meetingId();
     const first = await join(token({ meeting, create: { maxParticipants: 1 } }));
     await followToClient(first.headers.location);
@@ -223,20 +236,42 @@ describe("BBB refusing the join: /join/error", () => {
     assert.ok(errorUrl.startsWith(`${worker.origin}/join/error/`) && errorUrl.includes("?errors="), errorUrl);
 
     const page = await http.fetch(errorUrl, { headers: { accept: "text/html" } });
+    assert.equal(page.status, 403);
     assert.match(page.headers["content-type"], /^text\/html/);
     assert.match(page.body, /The meeting is full\./);
     assert.match(page.body, /maxParticipantsReached/);
     assert.match(page.body, /href="https:\/\/lms.test\/course"/);
 
     const json = await http.fetch(errorUrl);
-    assert.equal(json.status, 502);
+    assert.equal(json.status, 403);
     const body = JSON.parse(json.body);
-    assert.equal(body.error, "bbb_failed");
+    assert.equal(body.error, "join_refused");
     assert.equal(body.bbb.messageKey, "maxParticipantsReached");
+  });
+
+  test("the query's free text is never shown; the worker says it in its own words", async () => {
+    const bait = "Call 0800 123 to unlock";
+    for (const [key, words, status] of [
+      ["maxParticipantsReached", /The meeting is full\./, 403],
+      ["guestDeniedAccess", /did not let you in/, 403],
+      ["<b>made-up</b>", /could not let you in/, 403],
+      ["checksumError", /configuration problem/, 502],
+    ]) {
+      const query = `errors=${encodeURIComponent(JSON.stringify([{ key, message: bait }]))}`;
+      const page = await http.fetch(`${worker.origin}/join/error?${query}`, { headers: { accept: "text/html" } });
+      assert.equal(page.status, status, key);
+      assert.match(page.body, words, key);
+      assert.ok(!page.body.includes("0800"), `${key}: the query's text is not on the page`);
+      assert.ok(!page.body.includes("made-up"), `${key}: an unknown key is not echoed`);
+      const json = await http.fetch(`${worker.origin}/join/error?${query}`);
+      assert.equal(json.status, status);
+      assert.ok(!json.body.includes("0800"), `${key}: nor in the JSON`);
+    }
   });
 
   test("without errors it still answers a clear page", async () => {
     const page = await http.fetch(`${worker.origin}/join/error`, { headers: { accept: "text/html" } });
+    assert.ok(page.status < 500);
     assert.match(page.body, /could not let you in/);
   });
 });
@@ -282,6 +317,7 @@ describe("operations", () => {
     assert.deepEqual([missing.status, JSON.parse(missing.body).error], [404, "not_found"]);
     const method = await http.fetch(`${worker.origin}/join`, { method: "PUT" });
     assert.deepEqual([method.status, JSON.parse(method.body).error], [405, "method_not_allowed"]);
+    assert.equal(method.headers.allow, "GET, POST");
   });
 
   test("one structured log line per request", async () => {

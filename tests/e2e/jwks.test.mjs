@@ -5,11 +5,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 
+import { cacheKeys } from "../support/colo-cache.mjs";
 import { freePort, startSimulator, startWorker } from "../support/harness.mjs";
 import { hostKey, joinClaims, sign as signHs, signWithKey } from "../support/jwt.mjs";
 
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
-const JWT_SECRET = `jwt-${randomBytes(12).toString("hex")}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 
 const keyPair = (alg) => hostKey(alg, `${alg}-${randomUUID().slice(0, 6)}`);
 
@@ -91,6 +92,10 @@ describe("asymmetric join tokens", () => {
     const saved = published;
     published = [...keys, { jwk: { ...hostKey("RS256").jwk, kid: "weak", n: "AQAB" } }];
     try {
+      // /healthz reports the keys the isolate holds and never fetches for itself; a token with a
+      // kid it does not know makes the one refresh (after the interval).
+      await pause(1100);
+      assert.equal((await join(signWithKey(claims(), keyPair("EdDSA")))).status, 401);
       const health = await (await fetch(`${worker.origin}/healthz`)).json();
       assert.equal(health.jwks.ok, true);
       assert.equal(health.jwks.keys, keys.length);
@@ -123,6 +128,39 @@ describe("asymmetric join tokens", () => {
     } finally {
       jwksDown = false;
     }
+  });
+
+  test("a JWKS another worker of the zone put in the colo cache is not trusted", async () => {
+    // The Cache API is shared by every worker of the zone: any of them can write any key, also
+    // the keys bbb-edge reads. It plants the attacker's key everywhere bbb-edge keeps its copy.
+    const attacker = keyPair("EdDSA");
+    const { port, stateDir } = worker;
+    await worker.stop();
+    const keysInCache = cacheKeys(stateDir);
+    assert.ok(keysInCache.length > 0, "the worker kept its JWKS in the colo cache");
+    const neighbour = await startWorker({}, { config: "tests/support/zone-neighbour/wrangler.toml", port, stateDir });
+    const forged = JSON.stringify({ keys: [...published.map((k) => k.jwk), attacker.jwk] });
+    for (const key of new Set([jwks.url, ...keysInCache])) {
+      const put = await fetch(`${neighbour.origin}/put?key=${encodeURIComponent(key)}`, { method: "POST", body: forged });
+      assert.equal(put.status, 200);
+    }
+    await neighbour.stop();
+    jwksDown = true;
+    try {
+      worker = await startWorker({
+        BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge",
+        JWT_ALGORITHMS: "HS256,EdDSA,ES256,RS256", JWT_JWKS_URL: jwks.url, JWKS_REFRESH_MIN_SECONDS: "1",
+      }, { port, stateDir });
+      const refused = await join(signWithKey(claims(), attacker));
+      assert.equal(refused.status, 401, "a planted key never verifies");
+      assert.equal(await error(refused), "token_invalid");
+    } finally {
+      jwksDown = false;
+    }
+    await pause(1100); // the refresh interval: the host is back, its own keys are fetched
+    const ed = published.find((k) => k.alg === "EdDSA");
+    assert.equal((await join(signWithKey(claims(), ed))).status, 302);
+    assert.equal((await join(signWithKey(claims(), attacker))).status, 401);
   });
 
   test("an unreachable JWKS refuses asymmetric tokens and leaves HS tokens alone", async () => {

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import { startSimulator, startWorker } from "../support/harness.mjs";
 import { joinClaims, sign } from "../support/jwt.mjs";
 
-const secret = (name) => `${name}-${randomBytes(10).toString("hex")}`;
+const secret = (name) => `${name}-${randomBytes(16).toString("hex")}`;
 const OLD = { BBB: secret("bbb-old"), JWT: secret("jwt-old") };
 const NEW = { BBB: secret("bbb-new"), JWT: secret("jwt-new") };
 
