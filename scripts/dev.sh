@@ -11,9 +11,14 @@ SIM_PORT="${BBB_SIM_PORT:-8090}"
 WORKER_PORT="${WORKER_PORT:-8787}"
 DEMO_PORT="${DEMO_PORT:-8000}"
 
+# The worker refuses a JWT_SECRET under 32 bytes: an older .dev.vars with a short one is rewritten.
+if [ -f .dev.vars ] && [ "$(sed -n 's/^JWT_SECRET=//p' .dev.vars | tr -d '\n' | wc -c)" -lt 32 ]; then
+  echo "dev: .dev.vars has a JWT_SECRET under 32 bytes; writing a new one"
+  rm .dev.vars
+fi
 if [ ! -f .dev.vars ]; then
   echo "dev: writing .dev.vars with fresh local secrets (git-ignored)"
-  random() { node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))'; }
+  random() { node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))'; }
   umask 077
   cat > .dev.vars <<VARS
 # Local settings for wrangler dev (vars and secrets). Never commit; never use these in production.
