@@ -130,7 +130,8 @@ describe("request bodies", () => {
     }
     // A client that sends it all gets the 413 (or, stopped while still sending, a reset).
     const whole = await streamed("/join", { declared: 16 * 1024 * 1024 });
-    if (!whole.reset) assert.deepEqual([whole.status, error(whole)], [413, "payload_too_large"]);
+    const lostByDevProxy = whole.body?.startsWith("Your worker restarted mid-request");
+    if (!whole.reset && !lostByDevProxy) assert.deepEqual([whole.status, error(whole)], [413, "payload_too_large"]);
   });
 
   for (const [method, path, type] of [
@@ -149,7 +150,10 @@ describe("request bodies", () => {
     for (const path of ["/join", "/callbacks/recording-ready"]) {
       const before = worker.logs().length;
       const response = await streamed(path);
-      if (!response.reset) assert.deepEqual([response.status, error(response)], [413, "payload_too_large"], path);
+      // wrangler's dev proxy (not in production) may lose an answer given while the body is still
+      // uploading, and say so in its own words; the worker's log line below is what counts.
+      const lostByDevProxy = response.body?.startsWith("Your worker restarted mid-request");
+      if (!response.reset && !lostByDevProxy) assert.deepEqual([response.status, error(response)], [413, "payload_too_large"], path);
       assert.ok(response.sent < 16 * 1024 * 1024, `${path}: stopped after ${response.sent} bytes, before the 16 MiB were sent`);
       const line = await logLine((l, i = worker.logs().indexOf(l)) => i >= before && l.status === 413);
       assert.equal(line.outcome, "payload_too_large");
