@@ -53,11 +53,12 @@ function raw(method, path, { headers = {}, body = Buffer.alloc(0) } = {}) {
     const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: head, agent: false }, (res) => {
       let text = "";
       res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => ok({ status: res.statusCode, headers: res.headers, body: text }));
+      res.on("end", () => { clearTimeout(deadline); ok({ status: res.statusCode, headers: res.headers, body: text }); });
+      res.on("error", fail);
     });
     req.on("error", fail);
-    // Never hang on a worker that waits for more.
-    req.setTimeout(10_000, () => req.destroy(new Error("no answer within 10 s")));
+    // Never hang on a worker that waits for more, nor on an answer whose body never ends.
+    const deadline = setTimeout(() => req.destroy(new Error("no whole answer within 10 s")), 10_000);
     req.end(body);
   });
 }
@@ -75,26 +76,39 @@ function streamed(path, { declared, total = 16 * 1024 * 1024, headers = {} } = {
     if (declared !== undefined) head["content-length"] = String(declared);
     let sent = 0;
     let answered = false;
+    let settled = false;
+    // Every way out settles the promise once: an answer, a reset, or the overall deadline (an
+    // idle timer alone can be kept alive by a trickle, and an answer whose body never ends
+    // must not hang the suite).
+    const settle = (outcome, error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      req.destroy();
+      if (error) fail(error);
+      else ok(outcome);
+    };
+    const deadline = setTimeout(() => settle(null, new Error(`no whole answer within 20 s (${sent} bytes sent)`)), 20_000);
     const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: head, agent: false }, (res) => {
       answered = true;
       let text = "";
       res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => ok({ status: res.statusCode, body: text, sent }));
+      res.on("end", () => settle({ status: res.statusCode, body: text, sent }));
+      res.on("error", () => settle({ status: res.statusCode, body: text, sent, reset: true }));
+      res.on("aborted", () => settle({ status: res.statusCode, body: text, sent, reset: true }));
     });
-    req.setTimeout(20_000, () => req.destroy(new Error(`no answer within 20 s (${sent} bytes sent)`)));
     req.on("error", (error) => {
-      if (answered) return;
-      answered = true;
-      if (error.code === "ECONNRESET" || error.code === "EPIPE") ok({ status: null, reset: true, sent });
-      else fail(error);
+      if (answered) return; // the response's own handlers settle
+      if (error.code === "ECONNRESET" || error.code === "EPIPE") settle({ status: null, reset: true, sent });
+      else settle(null, error);
     });
     const chunk = Buffer.alloc(16 * 1024, 0x61);
     const pump = () => {
-      while (!answered && sent < total) {
+      while (!answered && !settled && sent < total) {
         sent += chunk.length;
         if (!req.write(chunk)) return req.once("drain", pump);
       }
-      if (!answered) req.end();
+      if (!answered && !settled) req.end();
     };
     pump();
   });
