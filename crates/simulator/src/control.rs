@@ -10,6 +10,8 @@
 //! - `POST /_sim/meetings/{id}/recordings[?state=published&formats=presentation,video&callbacks=N]`:
 //!   record the meeting's latest instance; recording-ready is POSTed N times (default: once per
 //!   format, as BBB's post_publish script runs per format; 0 = lost);
+//! - `POST /_sim/meetings/{id}/participants?count=N`: N more people in the meeting (viewers), so a
+//!   pool's load is real;
 //! - `GET /_sim/recordings`, `GET /_sim/callbacks`: what exists, and every callback attempt;
 //! - `POST /_sim/restart`: lose every meeting, as a BBB restart does.
 
@@ -62,6 +64,26 @@ pub fn handle(simulator: &Simulator, method: &Method, path: &str, raw_query: &st
             let callbacks = params.get("callbacks").and_then(|n| n.parse().ok()).unwrap_or(1);
             let ended = state.end_meeting(&id, callbacks);
             (if ended { 200 } else { 404 }, json!({"ended": ended}).to_string())
+        }
+        (&Method::POST, rest) if rest.starts_with("meetings/") && rest.ends_with("/participants") => {
+            let id = meeting_in_path(rest, "/participants");
+            let count = params.get("count").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1);
+            match state.meetings.get_mut(&id).filter(|m| !m.ended) {
+                Some(meeting) => {
+                    let start = meeting.attendees.len();
+                    for n in start..start + count {
+                        meeting.attendees.push(crate::state::Attendee {
+                            user_id: format!("sim-{n}"),
+                            full_name: format!("Participant {n}"),
+                            role: "VIEWER".into(),
+                            guest: false,
+                        });
+                    }
+                    meeting.start_time.get_or_insert_with(crate::state::now_ms);
+                    (200, json!({"participants": meeting.attendees.len()}).to_string())
+                }
+                None => (404, json!({"error": "no such running meeting"}).to_string()),
+            }
         }
         (&Method::POST, rest) if rest.starts_with("meetings/") && rest.ends_with("/recordings") => {
             let id = meeting_in_path(rest, "/recordings");

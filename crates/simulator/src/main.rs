@@ -2,10 +2,12 @@
 //!
 //! ```text
 //! bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512]
-//!         [--callback-retry-ms 30000,60000,120000,300000]
+//!         [--callback-retry-ms 30000,60000,120000,300000] [--servers N]
 //! ```
-//! The secret can also come from `BBB_SIM_SECRET`. Port 0 picks a free port; the first line
-//! printed is `bbb-sim listening on http://HOST:PORT/bigbluebutton/`.
+//! The secret can also come from `BBB_SIM_SECRET`. Port 0 picks a free port; each server prints
+//! `bbb-sim listening on http://HOST:PORT/bigbluebutton/`. `--servers N` runs N independent
+//! servers (each its own state, same secret) on consecutive ports, or free ones with port 0: a
+//! large pool on one machine. For servers with their own secrets, start one process each.
 
 mod api;
 mod callbacks;
@@ -27,6 +29,7 @@ struct Args {
     secret: String,
     algorithms: Vec<String>,
     callback_retry_ms: Vec<u64>,
+    servers: u16,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
         secret: std::env::var("BBB_SIM_SECRET").unwrap_or_default(),
         algorithms: ["sha1", "sha256", "sha384", "sha512"].map(String::from).to_vec(),
         callback_retry_ms: callbacks::BBB_RETRY_DELAYS_MS.to_vec(),
+        servers: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -50,6 +54,10 @@ fn parse_args() -> Result<Args, String> {
                     .split(',')
                     .map(|s| s.trim().parse().map_err(|_| "--callback-retry-ms takes milliseconds, comma-separated"))
                     .collect::<Result<_, _>>()?
+            }
+            "--servers" => {
+                args.servers =
+                    value()?.parse().ok().filter(|n| *n >= 1).ok_or("--servers takes a count of 1 or more")?
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -69,33 +77,37 @@ fn main() {
                 eprintln!("bbb-sim: {message}");
             }
             eprintln!(
-                "usage: bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512] [--callback-retry-ms 30000,60000,120000,300000]"
+                "usage: bbb-sim [--host 127.0.0.1] [--port 8090] [--secret S] [--algorithms sha1,sha256,sha384,sha512] [--callback-retry-ms 30000,60000,120000,300000] [--servers N]"
             );
             std::process::exit(2);
         }
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async move {
-        let listener = match TcpListener::bind((args.host.as_str(), args.port)).await {
-            Ok(listener) => listener,
-            Err(error) => {
-                eprintln!("bbb-sim: cannot listen on {}:{}: {error}", args.host, args.port);
-                std::process::exit(1);
-            }
-        };
-        let address = listener.local_addr().expect("bound address");
-        println!("bbb-sim listening on http://{address}/bigbluebutton/");
-        let simulator = Arc::new(server::Simulator {
-            state: Mutex::new(state::State::default()),
-            settings: api::Settings {
-                secret: args.secret,
-                algorithms: args.algorithms,
-                callback_retry_ms: args.callback_retry_ms,
-            },
-        });
+        let mut servers = tokio::task::JoinSet::new();
+        for n in 0..args.servers {
+            let port = if args.port == 0 { 0 } else { args.port + n };
+            let listener = match TcpListener::bind((args.host.as_str(), port)).await {
+                Ok(listener) => listener,
+                Err(error) => {
+                    eprintln!("bbb-sim: cannot listen on {}:{port}: {error}", args.host);
+                    std::process::exit(1);
+                }
+            };
+            let address = listener.local_addr().expect("bound address");
+            println!("bbb-sim listening on http://{address}/bigbluebutton/");
+            let simulator = Arc::new(server::Simulator {
+                state: Mutex::new(state::State::default()),
+                settings: api::Settings {
+                    secret: args.secret.clone(),
+                    algorithms: args.algorithms.clone(),
+                    callback_retry_ms: args.callback_retry_ms.clone(),
+                },
+            });
+            servers.spawn(server::serve(listener, simulator));
+        }
         tokio::select! {
-            result = server::serve(listener, simulator) => {
-                let Err(error) = result;
+            Some(Ok(Err(error))) = servers.join_next() => {
                 eprintln!("bbb-sim: {error}");
                 std::process::exit(1);
             }
