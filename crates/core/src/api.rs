@@ -8,6 +8,7 @@ use crate::bbb::RecordingFilter;
 use crate::coordinator::Instance;
 use crate::error::{AppError, ErrorCode};
 use crate::ids::{MeetingId, RecordId};
+use crate::pool::ServerId;
 use crate::token::{check_scope, TokenError, VerifiedToken};
 
 /// The token of an `Authorization: Bearer …` header.
@@ -22,10 +23,16 @@ pub fn bearer(authorization: Option<&str>) -> Result<&str, AppError> {
 /// An API token, once verified like join tokens: its `scope` must contain `api` (join tokens
 /// are refused with `scope_missing`) and it must name a `sub`.
 pub fn authorize(verified: &VerifiedToken) -> Result<String, AppError> {
+    authorize_scope(verified, "api")
+}
+
+/// Like [`authorize`], for routes of another scope (`admin` for the pool's routes). Scopes do not
+/// imply each other: `admin` alone opens no `api` route, and `api` no pool route.
+pub fn authorize_scope(verified: &VerifiedToken, scope: &'static str) -> Result<String, AppError> {
     if !verified.claims.contains_key("scope") {
-        return Err(TokenError::ScopeMissing("api").into());
+        return Err(TokenError::ScopeMissing(scope).into());
     }
-    check_scope(&verified.claims, "api")?;
+    check_scope(&verified.claims, scope)?;
     match verified.claims.get("sub") {
         Some(Value::String(sub)) if !sub.is_empty() => Ok(sub.clone()),
         _ => Err(TokenError::ClaimInvalid("`sub` is required".into()).into()),
@@ -116,9 +123,10 @@ pub fn metadata_update(body: &str) -> Result<Vec<(String, Option<String>)>, AppE
         .collect()
 }
 
-pub fn recording_json(recording: &Recording) -> Value {
+pub fn recording_json(recording: &Recording, server: &ServerId) -> Value {
     json!({
         "record_id": recording.record_id.as_str(),
+        "server": server.as_str(),
         "meeting": recording.meeting_id,
         "internal_meeting_id": recording.internal_meeting_id,
         "name": recording.name,
@@ -132,19 +140,41 @@ pub fn recording_json(recording: &Recording) -> Value {
     })
 }
 
-pub fn recordings_json(list: &Recordings, query: &RecordingQuery) -> Value {
-    let mut body = json!({ "recordings": list.recordings.iter().map(recording_json).collect::<Vec<_>>() });
+/// One list from the recordings of a meeting on each server that hosted it: by start time,
+/// then paged as asked. One server paged them itself; several were each asked for their first
+/// `offset + limit` ([`per_server_page`]), and the merge is paged here.
+pub fn recordings_json(lists: Vec<(ServerId, Recordings)>, query: &RecordingQuery) -> Value {
+    let merged = lists.len() > 1;
+    let total = lists.iter().map(|(_, list)| list.total).sum::<Option<u64>>();
+    let mut all: Vec<(ServerId, Recording)> = lists
+        .into_iter()
+        .flat_map(|(server, list)| list.recordings.into_iter().map(move |r| (server.clone(), r)))
+        .collect();
+    all.sort_by_key(|(_, r)| (r.start_time, r.record_id.clone()));
+    if let Some((offset, limit)) = query.page.filter(|_| merged) {
+        all = all.into_iter().skip(offset as usize).take(limit as usize).collect();
+    }
+    let mut body = json!({ "recordings": all.iter().map(|(server, r)| recording_json(r, server)).collect::<Vec<_>>() });
     if let Some((offset, limit)) = query.page {
         body["offset"] = json!(offset);
         body["limit"] = json!(limit);
-        body["total"] = json!(list.total);
+        body["total"] = json!(total);
     }
     body
 }
 
-/// A meeting as BBB reports it, with what the coordinator knows.
-pub fn meeting_json(info: Option<&MeetingInfo>, coordinator: Option<&Instance>) -> Value {
+/// What to ask each of `servers` servers for, so that merging their lists can serve the page.
+pub fn per_server_page(query: &RecordingQuery, servers: usize) -> Option<(u32, u32)> {
+    match query.page {
+        Some((offset, limit)) if servers > 1 => Some((0, offset.saturating_add(limit))),
+        page => page,
+    }
+}
+
+/// A meeting as BBB (`server`) reports it, with what the coordinator knows.
+pub fn meeting_json(info: Option<&MeetingInfo>, server: &ServerId, coordinator: Option<&Instance>) -> Value {
     let mut body = Map::new();
+    body.insert("server".into(), json!(server.as_str()));
     if let Some(info) = info {
         body.insert("meeting".into(), json!(info.meeting_id));
         body.insert("name".into(), json!(info.meeting_name));
@@ -169,6 +199,9 @@ pub fn meeting_json(info: Option<&MeetingInfo>, coordinator: Option<&Instance>) 
                 "status": instance.status,
                 "name": instance.name,
                 "create_params": instance.params.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "server": instance.server.as_str(),
+                // Its server stopped taking joins: the next join moves the meeting.
+                "server_lost": instance.server_lost,
             }),
         );
     }

@@ -32,6 +32,8 @@ pub enum ErrorCode {
     /// A request body over [`MAX_BODY_BYTES`].
     PayloadTooLarge,
     ConfigMissing,
+    /// The pool has no enabled, online server that may take the meeting (CONTRACT §8).
+    NoServerAvailable,
     BbbFailed,
     BbbBadResponse,
     BbbUnreachable,
@@ -40,7 +42,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::TokenMissing,
         Self::TokenInvalid,
         Self::AlgorithmNotAllowed,
@@ -60,6 +62,7 @@ impl ErrorCode {
         Self::Gone,
         Self::PayloadTooLarge,
         Self::ConfigMissing,
+        Self::NoServerAvailable,
         Self::BbbFailed,
         Self::BbbBadResponse,
         Self::BbbUnreachable,
@@ -92,6 +95,7 @@ impl ErrorCode {
             Self::Gone => "gone",
             Self::PayloadTooLarge => "payload_too_large",
             Self::ConfigMissing => "config_missing",
+            Self::NoServerAvailable => "no_server_available",
             Self::BbbFailed => "bbb_failed",
             Self::BbbBadResponse => "bbb_bad_response",
             Self::BbbUnreachable => "bbb_unreachable",
@@ -118,7 +122,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::Internal => 500,
             Self::BbbFailed | Self::BbbBadResponse | Self::BbbUnreachable => 502,
-            Self::ConfigMissing => 503,
+            Self::ConfigMissing | Self::NoServerAvailable => 503,
             Self::BbbTimeout => 504,
         }
     }
@@ -155,6 +159,13 @@ impl AppError {
 
     pub fn method_not_allowed() -> Self {
         AppError::new(ErrorCode::MethodNotAllowed, "This method is not allowed on this path.")
+    }
+
+    pub fn no_server_available() -> Self {
+        AppError::new(
+            ErrorCode::NoServerAvailable,
+            "No meeting server can take this meeting right now (all are full, offline, cordoned or disabled). Please try again in a few minutes.",
+        )
     }
 
     pub fn payload_too_large() -> Self {

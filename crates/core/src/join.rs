@@ -3,13 +3,14 @@
 //! [`signed_join`] signs the join URL for that instance. All pure: time, randomness and
 //! transport come in from the edge.
 
-use crate::bbb::{BbbClient, BbbMessage, CreateMeeting, JoinMeeting, JoinRefusal, SignedUrl, Transport};
+use crate::bbb::{join_url, BbbMessage, CreateMeeting, JoinMeeting, JoinRefusal, SignedUrl};
 use crate::callback::meeting_ended_token;
 use crate::config::Config;
 use crate::coordinator::{CreateSpec, Jti};
 use crate::error::{AppError, ErrorCode};
 use crate::ids::CreateTime;
 use crate::page::refusal_words;
+use crate::pool::Server;
 use crate::role;
 use crate::ticket::{Participant, Ticket, TICKET_SECONDS};
 use crate::token::{JoinClaims, VerifiedToken};
@@ -37,7 +38,13 @@ pub fn prepare_verified(config: &Config, verified: VerifiedToken) -> Result<Prep
             issued_at: verified.issued_at,
             until: verified.expires_at.saturating_add(config.tokens.leeway_seconds as i64),
         },
-        spec: CreateSpec { meeting: claims.meeting.clone(), name: claims.meeting_name, options: claims.create },
+        spec: CreateSpec {
+            meeting: claims.meeting.clone(),
+            name: claims.meeting_name,
+            options: claims.create,
+            server_tag: claims.server_tag,
+            expected_size: claims.expected_size,
+        },
         participant: Participant {
             meeting: claims.meeting,
             full_name: claims.name,
@@ -49,28 +56,39 @@ pub fn prepare_verified(config: &Config, verified: VerifiedToken) -> Result<Prep
     })
 }
 
-/// The signed join URL for `participant` into the instance created at `create_time`. Its
-/// `errorRedirectUrl` carries a recovery ticket in the path (`retried` marks a recovery's own URL).
-pub fn signed_join<T: Transport>(
+/// The signed join URL for `participant` into the instance created at `create_time` on
+/// `server`, signed with that server's secret. Its `errorRedirectUrl` carries a recovery ticket
+/// in the path (`retried` marks a recovery's own URL).
+pub fn signed_join(
     config: &Config,
-    bbb: &BbbClient<T>,
+    server: &Server,
     participant: &Participant,
     create_time: CreateTime,
     now: i64,
     retried: bool,
 ) -> SignedUrl {
-    let ticket = Ticket { participant: participant.clone(), create_time, expires_at: now + TICKET_SECONDS, retried };
-    let error_redirect_url = config.public_url.join_error_url(&ticket.seal(&config.callback_key));
-    bbb.join_url(&JoinMeeting {
-        meeting_id: &participant.meeting,
-        full_name: &participant.full_name,
-        user_id: &participant.user_id,
-        role: participant.role,
+    let ticket = Ticket {
+        participant: participant.clone(),
+        server: server.id.clone(),
         create_time,
-        error_redirect_url: &error_redirect_url,
-        avatar_url: participant.avatar_url.as_deref(),
-        guest: participant.guest,
-    })
+        expires_at: now + TICKET_SECONDS,
+        retried,
+    };
+    let error_redirect_url = config.public_url.join_error_url(&ticket.seal(&config.callbacks.key));
+    join_url(
+        &server.base,
+        &server.signer,
+        &JoinMeeting {
+            meeting_id: &participant.meeting,
+            full_name: &participant.full_name,
+            user_id: &participant.user_id,
+            role: participant.role,
+            create_time,
+            error_redirect_url: &error_redirect_url,
+            avatar_url: participant.avatar_url.as_deref(),
+            guest: participant.guest,
+        },
+    )
 }
 
 /// The answer at `/join/error` when BBB refused a join and no recovery applies: below 500 when
@@ -86,20 +104,15 @@ pub fn refused(refusal: Option<JoinRefusal>) -> AppError {
 }
 
 impl Config {
-    /// The BBB adapter for these settings over `transport`.
-    pub fn bbb_client<T: Transport>(&self, transport: T) -> BbbClient<T> {
-        BbbClient::new(self.bbb_base.clone(), self.signer.clone(), self.bbb_timeout, transport)
-    }
-
-    /// The `create` for `spec`, with this create's `meetingEndedURL` nonce.
-    pub fn create_request(&self, spec: &CreateSpec, nonce: &str) -> CreateMeeting {
-        let token = meeting_ended_token(&self.callback_key, &spec.meeting, nonce);
+    /// The `create` for `spec` on `server`, with this create's `meetingEndedURL` nonce.
+    pub fn create_request(&self, spec: &CreateSpec, nonce: &str, server: &Server) -> CreateMeeting {
+        let token = meeting_ended_token(&self.callbacks.key, &spec.meeting, nonce);
         CreateMeeting {
             meeting_id: spec.meeting.clone(),
             name: spec.name.clone(),
             options: spec.options.clone(),
             meeting_ended_url: self.public_url.meeting_ended_url(&token),
-            recording_ready_url: self.public_url.recording_ready_url(),
+            recording_ready_url: self.public_url.recording_ready_url(self.pool.recording_ready_id(&server.id)),
             logout_url: self.logout_url.clone().unwrap_or_else(|| self.public_url.left_url()),
         }
     }

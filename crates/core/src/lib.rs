@@ -16,6 +16,7 @@ pub mod jwks;
 pub mod log;
 pub mod mac;
 pub mod page;
+pub mod pool;
 pub mod registry;
 pub mod role;
 pub mod secret;

@@ -14,6 +14,9 @@ pub struct RequestLog {
     pub meeting: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
+    /// The BBB server of the pool the request went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bbb_message_key: Option<String>,
     pub bbb_calls: u32,

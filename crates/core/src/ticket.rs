@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{CreateTime, MeetingId};
 use crate::mac::{self, Purpose};
+use crate::pool::ServerId;
 use crate::role::Role;
 use crate::secret::Secret;
 
@@ -28,6 +29,9 @@ pub struct Participant {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     pub participant: Participant,
+    /// The server of the instance joined (`default` in tickets from before pools).
+    #[serde(default)]
+    pub server: ServerId,
     pub create_time: CreateTime,
     pub expires_at: i64,
     /// Set on the URL of a recovery redirect: a second failure is shown, never retried.
@@ -79,6 +83,7 @@ mod tests {
                 avatar_url: None,
                 guest: false,
             },
+            server: ServerId::default_id(),
             create_time: CreateTime(1_700_000_000_000),
             expires_at: 1000,
             retried: false,

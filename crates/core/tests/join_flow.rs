@@ -11,6 +11,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use bbb_core::bbb::{HttpReply, SignedUrl, TransportError};
 use bbb_core::coordinator::{Coordinator, CoordinatorMemory, MemoryStore};
 use bbb_core::join::{prepare, signed_join};
+use bbb_core::pool::MemoryPlacement;
 use bbb_core::ticket::Ticket;
 use bbb_core::{AppError, Config, ConfigSource, ErrorCode, Role};
 use hmac::{Hmac, Mac};
@@ -76,16 +77,19 @@ struct Outcome {
 
 fn run(token: &str, replies: Vec<Result<HttpReply, TransportError>>) -> (Outcome, ScriptedTransport) {
     let config = config();
-    let bbb = config.bbb_client(ScriptedTransport::new(replies));
+    let transport = ScriptedTransport::new(replies);
+    let placement = MemoryPlacement::new(config.pool.clone(), NOW);
     let (store, memory) = (MemoryStore::default(), CoordinatorMemory::default());
-    let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
+    let coordinator =
+        Coordinator { memory: &memory, store: &store, config: &config, transport: &transport, placement: &placement };
     let mut role = None;
     let location = prepare(&config, token, NOW).and_then(|join| {
         role = Some(join.participant.role);
         let grant = futures_executor::block_on(coordinator.join(&join.jti, &join.spec, NOW, || "00ff".into()))?;
-        Ok(signed_join(&config, &bbb, &join.participant, grant.instance.create_time, NOW, false))
+        let server = config.pool.get(&grant.instance.server).unwrap();
+        Ok(signed_join(&config, server, &join.participant, grant.instance.create_time, NOW, false))
     });
-    (Outcome { location, role }, bbb.into_transport())
+    (Outcome { location, role }, transport)
 }
 
 #[test]
@@ -147,7 +151,7 @@ fn a_viewer_join_creates_once_and_redirects_to_a_signed_join_url() {
     let error_url = param(&query, "errorRedirectUrl").unwrap();
     let sealed = error_url.strip_prefix("https://edge.example/join/error/").expect(&error_url);
     assert!(!sealed.contains(['?', '/']));
-    let ticket = Ticket::open(&[&config().callback_key], sealed, NOW).unwrap();
+    let ticket = Ticket::open(&config().callbacks.all(), sealed, NOW).unwrap();
     assert_eq!(ticket.create_time.0, 1_700_000_000_123);
     assert_eq!(ticket.participant.full_name, "Zoë & Bob+ 100% 🎉");
     assert!(!ticket.retried);

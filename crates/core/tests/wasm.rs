@@ -11,6 +11,7 @@ use bbb_core::bbb::response::{Created, MeetingInfo, Recordings};
 use bbb_core::bbb::{ApiBase, ApiCall, ChecksumAlgorithm, Query, Signer};
 use bbb_core::coordinator::{Coordinator, CoordinatorMemory, MemoryStore};
 use bbb_core::join::{prepare, signed_join};
+use bbb_core::pool::MemoryPlacement;
 use bbb_core::token::{JwtAlgorithm, TokenError, TokenPolicy};
 use bbb_core::{Config, ConfigSource, ErrorCode, Role, Secret};
 use hmac::{Hmac, Mac};
@@ -124,17 +125,20 @@ async fn the_join_flow_runs_in_wasm() {
     ])))
     .unwrap();
     let created = "<response><returncode>SUCCESS</returncode><meetingID>m1</meetingID><internalMeetingID>x-1</internalMeetingID><createTime>1700000000001</createTime></response>";
-    let bbb = config.bbb_client(ScriptedTransport::new(vec![ScriptedTransport::ok(created)]));
+    let transport = ScriptedTransport::new(vec![ScriptedTransport::ok(created)]);
+    let placement = MemoryPlacement::new(config.pool.clone(), NOW);
     let claims = format!(
         r#"{{"iss":"lms","aud":"edge","iat":{NOW},"exp":{},"jti":"j","sub":"u","name":"Ada","meeting":"m1","roles":["Instructor"]}}"#,
         NOW + 60
     );
     let (store, memory) = (MemoryStore::default(), CoordinatorMemory::default());
-    let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
+    let coordinator =
+        Coordinator { memory: &memory, store: &store, config: &config, transport: &transport, placement: &placement };
     let join = prepare(&config, &hs256(&claims, "host-key-0123456789abcdef0123456789"), NOW).unwrap();
     assert_eq!(join.participant.role, Role::Moderator);
     let grant = coordinator.join(&join.jti, &join.spec, NOW, || "abcd".into()).await.unwrap();
-    let location = signed_join(&config, &bbb, &join.participant, grant.instance.create_time, NOW, false);
+    let server = config.pool.get(&grant.instance.server).unwrap();
+    let location = signed_join(&config, server, &join.participant, grant.instance.create_time, NOW, false);
     let (call, raw) = call_and_query(location.expose());
     assert!(bbb_web_accepts(&call, &raw, "bbb-secret"));
     assert_eq!(param(&raw, "createTime").unwrap(), "1700000000001");
@@ -149,9 +153,10 @@ async fn the_join_flow_runs_in_wasm() {
     let replay = coordinator.join(&join.jti, &join.spec, NOW, || "x".into()).await.unwrap_err();
     assert_eq!(replay.code, ErrorCode::TokenReplayed);
 
-    let bbb = config.bbb_client(ScriptedTransport::new(vec![Err(bbb_core::bbb::TransportError::Timeout)]));
+    let transport = ScriptedTransport::new(vec![Err(bbb_core::bbb::TransportError::Timeout)]);
     let (store, memory) = (MemoryStore::default(), CoordinatorMemory::default());
-    let coordinator = Coordinator { memory: &memory, store: &store, config: &config, bbb: &bbb };
+    let coordinator =
+        Coordinator { memory: &memory, store: &store, config: &config, transport: &transport, placement: &placement };
     let error = coordinator
         .join(&bbb_core::coordinator::Jti { id: "j3".into(), issued_at: NOW, until: NOW + 60 }, &join.spec, NOW, || {
             "x".into()

@@ -74,23 +74,21 @@ pub enum RecordingFilter {
     Record(RecordId),
 }
 
-pub struct BbbClient<T> {
-    base: ApiBase,
-    signer: Signer,
+/// One server's API, over a transport, for the calls of one request. A cheap view (as oauth2-rs
+/// passes its HTTP client per call): the server and the transport are borrowed, not owned.
+pub struct BbbClient<'a, T> {
+    base: &'a ApiBase,
+    signer: &'a Signer,
     timeout: Duration,
-    transport: T,
+    transport: &'a T,
 }
 
-impl<T: Transport> BbbClient<T> {
-    pub fn new(base: ApiBase, signer: Signer, timeout: Duration, transport: T) -> Self {
+impl<'a, T: Transport> BbbClient<'a, T> {
+    pub fn new(base: &'a ApiBase, signer: &'a Signer, timeout: Duration, transport: &'a T) -> Self {
         BbbClient { base, signer, timeout, transport }
     }
 
-    pub fn transport(&self) -> &T {
-        &self.transport
-    }
-
-    pub fn into_transport(self) -> T {
+    pub fn transport(&self) -> &'a T {
         self.transport
     }
 
@@ -110,24 +108,6 @@ impl<T: Transport> BbbClient<T> {
         // create can load slides and allocate a voice bridge: it gets twice the usual time.
         let body = self.call(ApiCall::Create, &query, self.timeout * 2).await?;
         Created::parse(&body)
-    }
-
-    /// The signed join URL for a browser redirect. No I/O: BBB checks it when the browser arrives.
-    pub fn join_url(&self, join: &JoinMeeting<'_>) -> SignedUrl {
-        let mut query = Query::new();
-        query
-            .push("fullName", join.full_name)
-            .push("meetingID", join.meeting_id.as_str())
-            .push("role", join.role.bbb_name())
-            .push("userID", join.user_id)
-            .push("createTime", &join.create_time.to_string())
-            .push("redirect", "true")
-            .push("errorRedirectUrl", join.error_redirect_url)
-            .push_opt("avatarURL", join.avatar_url);
-        if join.guest {
-            query.push("guest", "true");
-        }
-        self.signer.sign(&self.base, ApiCall::Join, &query)
     }
 
     pub async fn is_meeting_running(&self, meeting_id: &MeetingId) -> Result<bool, BbbError> {
@@ -180,6 +160,12 @@ impl<T: Transport> BbbClient<T> {
         Recordings::parse(&body)
     }
 
+    /// Every meeting the server holds (`getMeetings`), for the pool's poll.
+    pub async fn meetings(&self) -> Result<Vec<response::ListedMeeting>, BbbError> {
+        let body = self.call(ApiCall::GetMeetings, &Query::new(), self.timeout).await?;
+        response::parse_meetings(&body)
+    }
+
     /// Ends a running meeting. BBB answers at once and ends it asynchronously.
     pub async fn end_meeting(&self, meeting_id: &MeetingId) -> Result<(), BbbError> {
         let mut query = Query::new();
@@ -228,11 +214,30 @@ impl<T: Transport> BbbClient<T> {
     }
 
     async fn call(&self, call: ApiCall, query: &Query, timeout: Duration) -> Result<String, BbbError> {
-        let url = self.signer.sign(&self.base, call, query);
+        let url = self.signer.sign(self.base, call, query);
         let reply = self.transport.get(&url, timeout).await.map_err(transport_error)?;
         check_status(reply.status)?;
         Ok(reply.body)
     }
+}
+
+/// The signed join URL for a browser redirect. No I/O (so no client): BBB checks it when the
+/// browser arrives.
+pub fn join_url(base: &ApiBase, signer: &Signer, join: &JoinMeeting<'_>) -> SignedUrl {
+    let mut query = Query::new();
+    query
+        .push("fullName", join.full_name)
+        .push("meetingID", join.meeting_id.as_str())
+        .push("role", join.role.bbb_name())
+        .push("userID", join.user_id)
+        .push("createTime", &join.create_time.to_string())
+        .push("redirect", "true")
+        .push("errorRedirectUrl", join.error_redirect_url)
+        .push_opt("avatarURL", join.avatar_url);
+    if join.guest {
+        query.push("guest", "true");
+    }
+    signer.sign(base, ApiCall::Join, &query)
 }
 
 fn transport_error(error: TransportError) -> BbbError {

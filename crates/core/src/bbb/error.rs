@@ -49,6 +49,12 @@ impl BbbError {
         self.message_key().is_some_and(super::message_key::is_checksum_error)
     }
 
+    /// The server refused before it could act: connection refused or reset, or a 5xx (from a
+    /// proxy in front of it). Not a timeout, after which the call may have been carried out.
+    pub fn is_server_refusal(&self) -> bool {
+        matches!(self, BbbError::Unreachable | BbbError::BadResponse(BadResponse::Status(500..=599)))
+    }
+
     /// BBB answered `FAILED`: a definite refusal, after which nothing was done. Any other error
     /// (timeout, lost connection, a proxy's 5xx) leaves open whether BBB acted.
     pub fn is_refusal(&self) -> bool {

@@ -11,7 +11,8 @@ pub mod xml;
 
 pub use checksum::ChecksumAlgorithm;
 pub use client::{
-    BbbClient, CreateMeeting, HttpReply, InstanceState, JoinMeeting, RecordingFilter, Transport, TransportError,
+    join_url, BbbClient, CreateMeeting, HttpReply, InstanceState, JoinMeeting, RecordingFilter, Transport,
+    TransportError,
 };
 pub use error::{BadResponse, BbbError, BbbMessage};
 pub use message_key::JoinRefusal;

@@ -188,6 +188,39 @@ impl MeetingInfo {
     }
 }
 
+/// One entry of `getMeetings`: what the pool's poll counts and compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedMeeting {
+    pub meeting_id: String,
+    pub internal_meeting_id: String,
+    pub create_time: CreateTime,
+    pub running: bool,
+    /// Everyone in it, moderators included.
+    pub participants: u64,
+}
+
+/// The answer to `getMeetings`: `noMeetings` is an empty list, not an error.
+pub fn parse_meetings(body: &str) -> Result<Vec<ListedMeeting>, BbbError> {
+    let root = parse_envelope(body)?;
+    let Some(list) = root.child("meetings") else {
+        return Ok(Vec::new());
+    };
+    list.children_named("meeting")
+        .map(|meeting| {
+            Ok(ListedMeeting {
+                meeting_id: required(meeting, "meetingID")?.to_owned(),
+                internal_meeting_id: meeting.text_of("internalMeetingID").unwrap_or("").to_owned(),
+                create_time: CreateTime(
+                    number(meeting, "createTime")
+                        .ok_or(BbbError::BadResponse(BadResponse::MissingField("createTime")))?,
+                ),
+                running: flag(meeting, "running"),
+                participants: number(meeting, "participantCount").unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
 /// One playback format of a recording.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Playback {

@@ -11,6 +11,8 @@
 //! A Durable Object does not serialise requests across an `await`, so the in-flight create is
 //! explicit state here ([`CoordinatorMemory`]), not an assumption about the runtime.
 
+mod create;
+mod ending;
 mod instance;
 mod memory_store;
 mod replay;
@@ -19,14 +21,15 @@ use std::cell::{Cell, RefCell};
 
 use futures_channel::oneshot;
 
-pub use instance::{CreateSpec, Instance, PendingCreate, Status};
+pub use instance::{recording_hosts, CreateSpec, Instance, PendingCreate, Status};
 pub use memory_store::MemoryStore;
 pub use replay::{sweep, JtiMemory};
 
-use crate::bbb::{BbbClient, InstanceState, Transport};
+use crate::bbb::{BbbClient, Transport};
 use crate::config::Config;
 use crate::error::{AppError, ErrorCode};
-use crate::ids::CreateTime;
+use crate::ids::{CreateTime, MeetingId};
+use crate::pool::{ServerId, TagRule};
 use crate::token::TokenError;
 use crate::webhook::Event;
 
@@ -103,6 +106,28 @@ pub struct Grant {
     pub events: Vec<Event>,
 }
 
+pub use ending::Settled;
+
+/// Where new instances go, and what the pool hears of them: the pool Durable Object at the edge,
+/// a [`crate::pool::PoolView`] in memory in tests. Only creates and ends call it: a join for a
+/// running instance never does.
+#[allow(async_fn_in_trait)]
+pub trait Placement {
+    /// A server for a new instance of `meeting` (counted at once), never one of `exclude`.
+    /// `no_server_available` when none may take it.
+    async fn place(
+        &self,
+        meeting: &MeetingId,
+        tag: &TagRule,
+        expected_size: Option<u32>,
+        exclude: &[ServerId],
+    ) -> Result<ServerId, AppError>;
+    /// The instance placed on `server` answered its create.
+    async fn placed(&self, instance: &Instance) -> Result<(), AppError>;
+    /// The instance created at `create_time` ended in the worker's view.
+    async fn ended(&self, meeting: &MeetingId, create_time: CreateTime) -> Result<(), AppError>;
+}
+
 /// What a recovery request came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recovery {
@@ -113,24 +138,26 @@ pub enum Recovery {
     StillRunning,
 }
 
-/// One request's view of the coordinator: its memory plus this request's store, settings and BBB.
-pub struct Coordinator<'a, S, T> {
+/// One request's view of the coordinator: its memory plus this request's store, settings, the
+/// transport to BBB and the pool's placement.
+pub struct Coordinator<'a, S, T, P> {
     pub memory: &'a CoordinatorMemory,
     pub store: &'a S,
     pub config: &'a Config,
-    pub bbb: &'a BbbClient<T>,
+    pub transport: &'a T,
+    pub placement: &'a P,
 }
 
-impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
+impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
     /// Admits a join token's `jti` once, then makes sure the meeting runs. A running instance
-    /// costs no BBB call. The `jti` is spent only when the join succeeds, so a person whose join
-    /// failed (BBB down) can retry with the same link.
+    /// costs no BBB call and no pool call. The `jti` is spent only when the join succeeds, so a
+    /// person whose join failed (BBB down) can retry with the same link.
     pub async fn join(
         &self,
         jti: &Jti,
         spec: &CreateSpec,
         now: i64,
-        nonce: impl FnOnce() -> String,
+        nonce: impl Fn() -> String,
     ) -> Result<Grant, AppError> {
         let born_at = self.memory.born_at.get().unwrap_or(now);
         self.memory.born_at.set(Some(born_at));
@@ -151,79 +178,10 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         Ok(grant)
     }
 
-    /// A browser came back from BBB saying the instance created at `stale` is gone
-    /// (`invalidMeetingIdentifier`, `mismatchCreateTimeParam`, `meetingForciblyEnded`). That claim
-    /// arrived in a query string and proves nothing: a running instance is dropped (and announced
-    /// ended) only after BBB's `getMeetingInfo` confirms it is gone, and then re-created once. An
-    /// instance already replaced, or known ended, needs no confirmation.
-    pub async fn recover(
-        &self,
-        stale: CreateTime,
-        spec: &CreateSpec,
-        now: i64,
-        nonce: impl FnOnce() -> String,
-    ) -> Result<Recovery, AppError> {
-        let mut ended = Vec::new();
-        if let Some(mut instance) = self.current().await?.filter(|i| i.create_time == stale && i.is_running()) {
-            if self
-                .memory
-                .confirmed_running
-                .get()
-                .is_some_and(|(time, at)| time == stale && now - at < CONFIRMATION_SECONDS)
-            {
-                return Ok(Recovery::StillRunning);
-            }
-            match self.bbb.instance_state(&spec.meeting, stale).await? {
-                InstanceState::Exists => {
-                    self.memory.confirmed_running.set(Some((stale, now)));
-                    return Ok(Recovery::StillRunning);
-                }
-                InstanceState::Gone => {}
-            }
-            // Another request may have dropped it (or BBB's callback ended it) while we asked.
-            if self.current().await?.is_some_and(|current| current == instance) {
-                instance.status = Status::Ended;
-                self.store.save_instance(&instance).await?;
-                // BBB no longer has it: it ended, and the host hears so (once: same event id).
-                ended.push(ended_event(&instance, now));
-                *self.memory.instance.borrow_mut() = Some(Some(instance));
-            }
-        }
-        let mut grant = self.ensure(spec, now, nonce).await?;
-        grant.events = ended;
-        Ok(Recovery::Join(Box::new(grant)))
-    }
-
-    /// BBB called the `meetingEndedURL` with `nonce`. The first call for the running instance
-    /// marks it ended (the next join creates a new one) and yields `meeting.ended`; repeats yield
-    /// nothing. A nonce of a create whose answer was lost is honoured too (BBB made that meeting,
-    /// nobody could join it, and it ended). `None`: the nonce belongs to nothing this coordinator
-    /// knows (`410`).
-    pub async fn meeting_ended(&self, nonce: &str, now: i64) -> Result<Option<Vec<Event>>, AppError> {
-        if let Some(mut instance) = self.current().await?.filter(|i| i.answers_to(nonce)) {
-            if !instance.is_running() {
-                return Ok(Some(Vec::new()));
-            }
-            instance.status = Status::Ended;
-            self.store.save_instance(&instance).await?;
-            let event = ended_event(&instance, now);
-            *self.memory.instance.borrow_mut() = Some(Some(instance));
-            return Ok(Some(vec![event]));
-        }
-        let mut pending = self.pending().await?;
-        if !pending.iter().any(|p| p.nonce == nonce) {
-            return Ok(None);
-        }
-        // Its createTime was never learnt and no join URL was issued for it: nothing to announce.
-        pending.retain(|p| p.nonce != nonce);
-        self.set_pending(pending).await?;
-        Ok(Some(Vec::new()))
-    }
-
     /// A recording BBB confirmed (`published` or `unpublished`): `recording.ready`, once per id.
     pub async fn recording_ready(
         &self,
-        meeting: &crate::ids::MeetingId,
+        meeting: &MeetingId,
         recording: &crate::bbb::response::Recording,
         now: i64,
     ) -> Result<Vec<Event>, AppError> {
@@ -247,10 +205,34 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         Ok(slot.get_or_insert(loaded).clone())
     }
 
-    async fn ensure(&self, spec: &CreateSpec, now: i64, nonce: impl FnOnce() -> String) -> Result<Grant, AppError> {
-        if let Some(instance) = self.current().await?.filter(Instance::is_running) {
-            let drift = instance.drift(spec);
-            return Ok(Grant { instance, created: false, drift, events: Vec::new() });
+    /// The BBB adapter of one server of the pool.
+    pub fn bbb(&self, server: &ServerId) -> Result<BbbClient<'_, T>, AppError> {
+        let server = self.config.pool.get(server).ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "The meeting's server is no longer configured. Please try again.")
+        })?;
+        Ok(server.client(self.transport, self.config.bbb_timeout))
+    }
+
+    /// A joinable instance: the running one, or the one made by the single create that
+    /// concurrent joiners share. An instance whose server was lost is ended here first (once: the
+    /// memory changes before any await) and re-homed with the parameters of its first create.
+    async fn ensure(&self, spec: &CreateSpec, now: i64, nonce: impl Fn() -> String) -> Result<Grant, AppError> {
+        let mut events = Vec::new();
+        let mut rehome: Option<(CreateSpec, ServerId)> = None;
+        if let Some(instance) = self.current().await? {
+            if instance.joinable() {
+                let drift = instance.drift(spec);
+                return Ok(Grant { instance, created: false, drift, events });
+            }
+            if instance.is_running() {
+                // Its server is offline or disabled: this join moves the meeting, with what it
+                // was first created with.
+                if let Some((gone, event)) = self.end_in_memory(&instance, now) {
+                    self.persist_end(&gone).await?;
+                    events.push(event);
+                }
+                rehome = Some((instance.spec().unwrap_or_else(|| spec.clone()), instance.server.clone()));
+            }
         }
         let waiting = {
             let mut inflight = self.memory.inflight.borrow_mut();
@@ -269,82 +251,17 @@ impl<S: CoordinatorStore, T: Transport> Coordinator<'_, S, T> {
         if let Some(receiver) = waiting {
             let instance = receiver.await.unwrap_or_else(|_| Err(abandoned()))?;
             let drift = instance.drift(spec);
-            return Ok(Grant { instance, created: false, drift, events: Vec::new() });
+            return Ok(Grant { instance, created: false, drift, events });
         }
         // This request creates; whatever happens, the waiters get the outcome.
         let flight = Flight { memory: self.memory, outcome: None };
-        let outcome = self.create(spec, now, nonce).await;
+        let (spec, exclude) = match &rehome {
+            Some((stored, lost)) => (stored, std::slice::from_ref(lost)),
+            None => (spec, &[][..]),
+        };
+        let outcome = self.create(spec, exclude, now, nonce).await;
         flight.land(outcome.clone());
-        outcome.map(|instance| Grant { instance, created: true, drift: Vec::new(), events: Vec::new() })
-    }
-
-    async fn create(&self, spec: &CreateSpec, now: i64, nonce: impl FnOnce() -> String) -> Result<Instance, AppError> {
-        let nonce = nonce();
-        // Persisted before the call: if this object dies while BBB creates, the URL stays ours.
-        let mut pending = self.pending().await?;
-        pending.retain(|p| now - p.sent_at < PENDING_SECONDS);
-        let earlier: Vec<String> = pending.iter().map(|p| p.nonce.clone()).collect();
-        pending.push(PendingCreate { nonce: nonce.clone(), sent_at: now });
-        let overflow = pending.len().saturating_sub(PENDING_MAX);
-        pending.drain(..overflow);
-        self.set_pending(pending.clone()).await?;
-
-        let request = self.config.create_request(spec, &nonce);
-        let created = match self.bbb.ensure_meeting(&request).await {
-            Ok(created) => created,
-            Err(error) => {
-                if error.is_refusal() {
-                    // BBB answered FAILED: it made nothing and holds no URL of this create.
-                    pending.retain(|p| p.nonce != nonce);
-                    self.set_pending(pending).await?;
-                }
-                return Err(error.into());
-            }
-        };
-        // BBB's answer settles every earlier lost create too: which URL does BBB hold?
-        let known = self.current().await?.filter(|i| i.create_time == created.create_time);
-        let (nonce, other_nonces) = match (created.already_running, known, earlier.split_first()) {
-            // A fresh meeting: this create's URL. Earlier lost creates made nothing that still runs.
-            (false, _, _) => (nonce, Vec::new()),
-            // The instance this coordinator already had: its URL.
-            (true, Some(known), _) => (known.nonce, known.other_nonces),
-            // Made by one of the creates whose answer was lost: BBB kept that one's URL.
-            (true, None, Some((first, rest))) => (first.clone(), rest.to_vec()),
-            // Made by someone else: BBB holds no URL of ours; the poll will see its end.
-            (true, None, None) => (nonce, Vec::new()),
-        };
-        let instance = Instance {
-            meeting: spec.meeting.as_str().to_owned(),
-            create_time: created.create_time,
-            internal_meeting_id: created.internal_meeting_id,
-            nonce,
-            other_nonces,
-            name: spec.name.clone(),
-            params: spec.options.params().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
-            status: Status::Running,
-            created_at_ms: (now.max(0) as u64) * 1000,
-        };
-        self.store.save_instance(&instance).await?;
-        *self.memory.instance.borrow_mut() = Some(Some(instance.clone()));
-        self.set_pending(Vec::new()).await?;
-        Ok(instance)
-    }
-
-    async fn pending(&self) -> Result<Vec<PendingCreate>, AppError> {
-        if let Some(known) = self.memory.pending.borrow().as_ref() {
-            return Ok(known.clone());
-        }
-        let loaded = self.store.load_pending_creates().await?;
-        Ok(self.memory.pending.borrow_mut().get_or_insert(loaded).clone())
-    }
-
-    async fn set_pending(&self, pending: Vec<PendingCreate>) -> Result<(), AppError> {
-        let unchanged = self.memory.pending.borrow().as_ref() == Some(&pending);
-        if !unchanged {
-            self.store.save_pending_creates(&pending).await?;
-            *self.memory.pending.borrow_mut() = Some(pending);
-        }
-        Ok(())
+        outcome.map(|instance| Grant { instance, created: true, drift: Vec::new(), events })
     }
 }
 

@@ -13,6 +13,7 @@ use crate::bbb::{HttpReply, SignedUrl, TransportError};
 use crate::config::ConfigSource;
 use crate::create_options::CreateOptions;
 use crate::ids::{CreateTime, MeetingId};
+use crate::pool::{MemoryPlacement, ServerId};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -34,6 +35,36 @@ impl ConfigSource for Settings {
             "BBB_SECRET" => Some("secret".to_owned()),
             "JWT_SECRET" => Some("jwt-secret-0123456789abcdef0123456789".to_owned()),
             _ => None,
+        }
+    }
+}
+
+/// Settings of a pool of servers, each with its own secret.
+struct PoolSettings(Vec<String>);
+
+impl ConfigSource for PoolSettings {
+    fn var(&self, name: &str) -> Option<String> {
+        match name {
+            "BBB_SERVERS" => Some(
+                serde_json::to_string(
+                    &self
+                        .0
+                        .iter()
+                        .map(|id| serde_json::json!({ "id": id, "url": format!("https://{id}.test/bigbluebutton/") }))
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap(),
+            ),
+            "BBB_URL" => None,
+            other => Settings.var(other),
+        }
+    }
+    fn secret(&self, name: &str) -> Option<String> {
+        match name {
+            "CALLBACK_SECRET" => Some("callback-key".into()),
+            "BBB_SECRET" => None,
+            name if name.starts_with("BBB_SECRET_") => Some(format!("secret-{name}")),
+            other => Settings.secret(other),
         }
     }
 }
@@ -110,29 +141,43 @@ fn refused(key: &str) -> HttpReply {
     }
 }
 
+/// The transport to a fleet of fake servers, by host (`bbb.test` is the pool of one).
 #[derive(Clone)]
-struct Handle(Rc<FakeBbb>);
+struct Handle(Rc<Vec<(String, Rc<FakeBbb>)>>);
+
+impl Handle {
+    fn to(&self, url: &str) -> Rc<FakeBbb> {
+        let host = url.split('/').nth(2).unwrap_or_default();
+        self.0
+            .iter()
+            .find(|(h, _)| h == host)
+            .map(|(_, fake)| fake.clone())
+            .unwrap_or_else(|| panic!("no server {host}"))
+    }
+}
 
 impl Transport for Handle {
     async fn get(&self, url: &SignedUrl, _: Duration) -> Result<HttpReply, TransportError> {
-        self.0.calls.set(self.0.calls.get() + 1);
-        let gate = self.0.gate.borrow_mut().take();
+        let server = self.to(url.expose());
+        let this = &server;
+        this.calls.set(this.calls.get() + 1);
+        let gate = this.gate.borrow_mut().take();
         if let Some(gate) = gate {
             let _ = gate.await;
         }
-        if let Some(failure) = self.0.failures.borrow_mut().pop_front() {
+        if let Some(failure) = this.failures.borrow_mut().pop_front() {
             return failure;
         }
         let (path, query) = url.expose().split_once('?').unwrap();
         let body = if path.ends_with("/api/create") {
-            self.0.create(query)
+            this.create(query)
         } else if path.ends_with("/api/getMeetingInfo") {
-            self.0.info_calls.set(self.0.info_calls.get() + 1);
-            self.0.meeting_info()
+            this.info_calls.set(this.info_calls.get() + 1);
+            this.meeting_info()
         } else {
             panic!("unexpected call {path}")
         };
-        if self.0.lose_next.replace(false) {
+        if this.lose_next.replace(false) {
             return Err(TransportError::Timeout);
         }
         Ok(HttpReply { status: 200, body })
@@ -184,27 +229,67 @@ impl CoordinatorStore for MemStore {
 
 struct World {
     config: Config,
+    /// The pool of one's server, or the first server of a pool.
     fake: Rc<FakeBbb>,
-    bbb: BbbClient<Handle>,
+    fleet: Vec<(String, Rc<FakeBbb>)>,
+    transport: Handle,
+    placement: MemoryPlacement,
     store: MemStore,
     memory: CoordinatorMemory,
 }
 
 impl World {
     fn new() -> Self {
-        let config = Config::load(&Settings).unwrap();
-        let fake = Rc::new(FakeBbb::default());
-        let bbb = config.bbb_client(Handle(fake.clone()));
-        World { config, fake, bbb, store: MemStore::default(), memory: CoordinatorMemory::default() }
+        World::with(Config::load(&Settings).unwrap())
     }
 
-    fn coordinator(&self) -> Coordinator<'_, MemStore, Handle> {
-        Coordinator { memory: &self.memory, store: &self.store, config: &self.config, bbb: &self.bbb }
+    /// A pool of servers `a`, `b`, … (hosts `a.test`, …).
+    fn pool(ids: &[&str]) -> Self {
+        World::with(Config::load(&PoolSettings(ids.iter().map(|id| id.to_string()).collect())).unwrap())
+    }
+
+    fn with(config: Config) -> Self {
+        let fleet: Vec<(String, Rc<FakeBbb>)> = config
+            .pool
+            .servers()
+            .iter()
+            .map(|server| (server.base.as_str().split('/').nth(2).unwrap().to_owned(), Rc::new(FakeBbb::default())))
+            .collect();
+        let placement = MemoryPlacement::new(config.pool.clone(), NOW);
+        World {
+            fake: fleet[0].1.clone(),
+            transport: Handle(Rc::new(fleet.clone())),
+            fleet,
+            config,
+            placement,
+            store: MemStore::default(),
+            memory: CoordinatorMemory::default(),
+        }
+    }
+
+    fn server(&self, id: &str) -> Rc<FakeBbb> {
+        self.fleet.iter().find(|(host, _)| host == &format!("{id}.test")).unwrap().1.clone()
+    }
+
+    fn coordinator(&self) -> Coordinator<'_, MemStore, Handle, MemoryPlacement> {
+        Coordinator {
+            memory: &self.memory,
+            store: &self.store,
+            config: &self.config,
+            transport: &self.transport,
+            placement: &self.placement,
+        }
     }
 
     fn hold_next_create(&self) -> oneshot::Sender<()> {
         let (open, gate) = oneshot::channel();
         *self.fake.gate.borrow_mut() = Some(gate);
+        open
+    }
+
+    fn hold_next_create_on(&self, id: &str) -> oneshot::Sender<()> {
+        let (open, gate) = oneshot::channel();
+        *self.server(id).gate.borrow_mut() = Some(gate);
         open
     }
 }
@@ -214,6 +299,8 @@ fn spec(name: &str, record: bool) -> CreateSpec {
         meeting: MeetingId::parse("course-101").unwrap(),
         name: name.to_owned(),
         options: CreateOptions::from_claim(Some(&serde_json::json!({ "record": record }))).unwrap(),
+        server_tag: None,
+        expected_size: None,
     }
 }
 
@@ -356,17 +443,25 @@ fn recover_drops_only_an_instance_bbb_confirms_gone() {
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     // Someone reports an instance that is not the current one: nothing is dropped, BBB not asked.
-    let other = recovered(block_on(coordinator.recover(CreateTime(1), &spec("Course", true), NOW, nonce)));
+    let other = recovered(block_on(coordinator.recover(
+        CreateTime(1),
+        &ServerId::default_id(),
+        &spec("Course", true),
+        NOW,
+        nonce,
+    )));
     assert_eq!(other.instance.create_time, first.instance.create_time);
     assert_eq!(world.fake.calls.get(), 1);
     // BBB ended it: dropped and created anew, once, however many report it.
     world.fake.end();
     let time = first.instance.create_time;
-    let recovery = recovered(block_on(coordinator.recover(time, &spec("Course", true), NOW, nonce)));
+    let recovery =
+        recovered(block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), NOW, nonce)));
     assert!(recovery.created);
     assert_ne!(recovery.instance.create_time, time);
     assert_eq!(world.fake.info_calls.get(), 1);
-    let again = recovered(block_on(coordinator.recover(time, &spec("Course", true), NOW, nonce)));
+    let again =
+        recovered(block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), NOW, nonce)));
     assert_eq!(again.instance.create_time, recovery.instance.create_time);
     assert_eq!((world.fake.calls.get(), world.fake.info_calls.get()), (3, 1), "one create, one question");
 }
@@ -378,12 +473,20 @@ fn a_stale_claim_about_a_running_instance_drops_nothing() {
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     let time = first.instance.create_time;
     for at in [NOW, NOW + 1, NOW + CONFIRMATION_SECONDS - 1] {
-        let answer = block_on(coordinator.recover(time, &spec("Course", true), at, nonce)).unwrap();
+        let answer =
+            block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), at, nonce)).unwrap();
         assert_eq!(answer, Recovery::StillRunning);
     }
     assert_eq!(world.fake.info_calls.get(), 1, "BBB's word is kept briefly");
     assert_eq!(
-        block_on(coordinator.recover(time, &spec("Course", true), NOW + CONFIRMATION_SECONDS, nonce)).unwrap(),
+        block_on(coordinator.recover(
+            time,
+            &ServerId::default_id(),
+            &spec("Course", true),
+            NOW + CONFIRMATION_SECONDS,
+            nonce
+        ))
+        .unwrap(),
         Recovery::StillRunning
     );
     assert_eq!(world.fake.info_calls.get(), 2);
@@ -398,8 +501,14 @@ fn when_bbb_cannot_say_nothing_is_dropped() {
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     world.fake.failures.borrow_mut().push_back(Err(TransportError::Timeout));
-    let error =
-        block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)).unwrap_err();
+    let error = block_on(coordinator.recover(
+        first.instance.create_time,
+        &ServerId::default_id(),
+        &spec("Course", true),
+        NOW,
+        nonce,
+    ))
+    .unwrap_err();
     assert_eq!(error.code, ErrorCode::BbbTimeout);
     assert!(world.store.instance.borrow().as_ref().unwrap().is_running());
 }
@@ -570,8 +679,13 @@ fn a_recovery_announces_the_instance_it_dropped() {
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     world.fake.end();
-    let recovered =
-        recovered(block_on(coordinator.recover(first.instance.create_time, &spec("Course", true), NOW, nonce)));
+    let recovered = recovered(block_on(coordinator.recover(
+        first.instance.create_time,
+        &ServerId::default_id(),
+        &spec("Course", true),
+        NOW,
+        nonce,
+    )));
     assert_eq!(recovered.events.len(), 1);
     let late_callback = block_on(coordinator.meeting_ended(&first.instance.nonce, NOW)).unwrap();
     assert!(late_callback.is_none() || late_callback == Some(vec![]), "never a second meeting.ended");
@@ -596,4 +710,114 @@ fn recording_ready_once_per_record_and_only_when_confirmed() {
     assert_eq!(body["data"]["published"], true);
     assert!(body["data"]["playback"][0]["url"].as_str().unwrap().starts_with("https://"));
     assert!(block_on(coordinator.recording_ready(&meeting, &recording, NOW)).unwrap().is_empty(), "once per record_id");
+}
+
+fn server_id(id: &str) -> ServerId {
+    ServerId::parse(id).unwrap()
+}
+
+#[test]
+fn a_join_for_a_running_meeting_never_asks_the_pool() {
+    let world = World::pool(&["a", "b"]);
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(world.placement.asked.get(), 1);
+    for i in 0..50 {
+        block_on(coordinator.join(&jti(&format!("j{i}")), &spec("Course", true), NOW, nonce)).unwrap();
+    }
+    assert_eq!(world.placement.asked.get(), 1, "hot joins: no pool call");
+    let on = world.server(first.instance.server.as_str());
+    assert_eq!(on.calls.get(), 1, "and one BBB call, on the placed server");
+    assert_eq!(world.placement.view.borrow().placements["course-101"].create_time, Some(first.instance.create_time));
+}
+
+#[test]
+fn a_lost_server_re_homes_the_meeting_at_the_next_join_once() {
+    let world = World::pool(&["a", "b"]);
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    let lost = first.instance.server.clone();
+    assert!(block_on(coordinator.server_changed(&lost, false)).unwrap());
+    assert!(!block_on(coordinator.server_changed(&server_id("zz"), false)).unwrap(), "not its server");
+    world.placement.view.borrow_mut().set_state(&lost, crate::pool::AdminState::Disabled);
+    // Concurrent joins share the one create elsewhere; the lost instance ends once.
+    let open = world.hold_next_create_on(if lost.as_str() == "a" { "b" } else { "a" });
+    let later = spec("Other name", false);
+    let (x, y, ()) = block_on(futures_util::future::join3(
+        coordinator.join(&jti("x"), &later, NOW + 10, nonce),
+        coordinator.join(&jti("y"), &later, NOW + 10, nonce),
+        async move { open.send(()).unwrap() },
+    ));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_ne!(x.instance.server, lost);
+    assert_eq!(x.instance.create_time, y.instance.create_time);
+    assert_eq!(x.events.len() + y.events.len(), 1, "one meeting.ended for the lost instance");
+    let moved = block_on(coordinator.current()).unwrap().unwrap();
+    assert_eq!(
+        (moved.name.as_str(), moved.params.clone()),
+        ("Course", vec![("record".to_owned(), "true".to_owned())]),
+        "the first create's parameters"
+    );
+    assert_eq!(moved.hosts, vec![lost.clone(), moved.server.clone()], "both servers hosted it");
+    assert!(moved.joinable());
+}
+
+#[test]
+fn a_server_that_refuses_the_create_is_skipped_once() {
+    let world = World::pool(&["a", "b"]);
+    world.server("a").failures.borrow_mut().push_back(Err(TransportError::Unreachable));
+    let grant = block_on(world.coordinator().join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(grant.instance.server.as_str(), "b");
+    // A timeout is not skipped: the meeting may exist where the create went.
+    let world = World::pool(&["a", "b"]);
+    world.server("a").failures.borrow_mut().push_back(Err(TransportError::Timeout));
+    let error = block_on(world.coordinator().join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap_err();
+    assert_eq!(error.code, ErrorCode::BbbTimeout);
+    // A pool of one has no next server: its error stands.
+    let world = World::new();
+    world.fake.failures.borrow_mut().push_back(Err(TransportError::Unreachable));
+    let error = block_on(world.coordinator().join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap_err();
+    assert_eq!(error.code, ErrorCode::BbbUnreachable);
+}
+
+#[test]
+fn no_server_available() {
+    let world = World::pool(&["a"]);
+    world.placement.view.borrow_mut().set_state(&server_id("a"), crate::pool::AdminState::Cordoned);
+    let error = block_on(world.coordinator().join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap_err();
+    assert_eq!((error.code, error.status()), (ErrorCode::NoServerAvailable, 503));
+    assert!(world.store.jtis.borrow().is_empty(), "the token stays usable");
+}
+
+#[test]
+fn an_unlisted_instance_is_ended_once_bbb_confirms() {
+    let world = World::pool(&["a", "b"]);
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    let time = first.instance.create_time;
+    assert_eq!(block_on(coordinator.settle(time, NOW)).unwrap(), Settled::Running, "BBB still has it");
+    world.server(first.instance.server.as_str()).end();
+    let Settled::Ended(events) = block_on(coordinator.settle(time, NOW)).unwrap() else { panic!("ended") };
+    assert_eq!(events.len(), 1);
+    assert_eq!(block_on(coordinator.settle(time, NOW)).unwrap(), Settled::NotHere, "once");
+    assert!(world.placement.view.borrow().placements.is_empty(), "the pool forgets it");
+}
+
+#[test]
+fn lost_create_answers_count_per_server() {
+    let world = World::pool(&["a", "b"]);
+    let coordinator = world.coordinator();
+    world.server("a").lose_next.set(true);
+    assert!(block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).is_err());
+    let on_a = world.server("a").held_nonce();
+    // The next create goes to b (a counts the first placement): a fresh meeting there, its own URL.
+    let grant = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
+    assert_eq!(grant.instance.server.as_str(), "b");
+    assert!(!grant.instance.answers_to(&on_a));
+    assert_eq!(
+        world.store.pending.borrow().iter().map(|p| p.server.as_str()).collect::<Vec<_>>(),
+        ["a"],
+        "a's lost create is still honoured"
+    );
+    assert_eq!(block_on(coordinator.meeting_ended(&on_a, NOW)).unwrap(), Some(vec![]));
 }

@@ -24,6 +24,10 @@ pub struct JoinClaims {
     pub create: CreateOptions,
     pub avatar_url: Option<String>,
     pub guest: bool,
+    /// Pool placement (CONTRACT §8): `tag` prefers servers with it, `tag!` requires them.
+    pub server_tag: Option<String>,
+    /// How many people the host expects: the new meeting's load until a poll sees it.
+    pub expected_size: Option<u32>,
 }
 
 impl JoinClaims {
@@ -63,6 +67,17 @@ impl JoinClaims {
                 None => false,
                 Some(Value::Bool(guest)) => *guest,
                 Some(_) => return Err(invalid("`guest` must be a boolean")),
+            },
+            server_tag: server_tag(claims)?,
+            expected_size: match claims.get("expected_size") {
+                None => None,
+                Some(value) => Some(
+                    value
+                        .as_u64()
+                        .filter(|n| (1..=10_000).contains(n))
+                        .ok_or_else(|| invalid("`expected_size` must be a whole number from 1 to 10000"))?
+                        as u32,
+                ),
             },
         })
     }
@@ -120,6 +135,22 @@ fn roles(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
             .collect(),
         Some(_) => Err(invalid("`roles` must be an array of strings")),
     }
+}
+
+/// A tag name (as in `BBB_SERVERS`), with an optional trailing `!` that makes it mandatory.
+fn server_tag(claims: &Map<String, Value>) -> Result<Option<String>, TokenError> {
+    let Some(tag) = optional_str(claims, "server_tag")? else {
+        return Ok(None);
+    };
+    let name = tag.strip_suffix('!').unwrap_or(tag);
+    if name.is_empty()
+        || name.len() > 64
+        || name.ends_with('!')
+        || name.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(invalid("`server_tag` must be a tag name of up to 64 characters, optionally ending in `!`"));
+    }
+    Ok(Some(tag.to_owned()))
 }
 
 /// https only, judged on the parsed URL: BBB fetches it into every participant's client.
