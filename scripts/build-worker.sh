@@ -10,4 +10,9 @@ if [ -f build/index.js ] && [ -f build/index_bg.wasm ] && \
   echo "build-worker: build/ is up to date"
   exit 0
 fi
+# A build that was killed leaves its lock behind; no running worker-build means it is stale.
+if [ -d build/.tmp ] && ! pgrep -x worker-build >/dev/null; then
+  echo "build-worker: removing a stale build lock (build/.tmp)"
+  rm -rf build/.tmp
+fi
 worker-build --release

@@ -47,9 +47,10 @@ impl SignatureVerifier for JwksVerifier<'_> {
 /// token naming `(kid, alg)`, an unknown kid may refresh them; `None` (a health check) only the
 /// TTL does. `None` when no JWKS is configured.
 pub async fn keys(config: &Config, wanted: Option<(Option<&str>, &str)>) -> Option<Cached> {
-    let url = config.jwks_url.as_deref()?;
+    let source = config.jwks.as_ref()?;
+    let url = source.url.as_str();
     let now = now_seconds();
-    let min_interval = config.jwks_refresh_min_seconds;
+    let min_interval = source.refresh_min_seconds;
     let refresh = |old: &Cached| match wanted {
         Some((kid, alg)) => should_fetch(Some(old), kid, alg, now, min_interval),
         None => now - old.attempted_at >= min_interval && now - old.fetched_at >= TTL_SECONDS,
@@ -105,7 +106,7 @@ fn colo_key(config: &Config, url: &str) -> String {
 async fn from_colo_cache(config: &Config, url: &str, now: i64) -> Option<Cached> {
     let mut response = Cache::default().get(colo_key(config, url), true).await.ok()??;
     let sealed = response.text().await.ok()?;
-    let (fetched_at, keys) = ColoCopy::open(&config.callback_keys(), url, &sealed, now)?;
+    let (fetched_at, keys) = ColoCopy::open(&config.callbacks.all(), url, &sealed, now)?;
     Some(Cached { keys, fetched_at, attempted_at: fetched_at })
 }
 
@@ -116,7 +117,7 @@ async fn fetch(config: &Config, url: &str, now: i64) -> Option<KeySet> {
         Ok(reply) if reply.status == 200 => {
             let parsed = KeySet::parse(&reply.body).map_err(|e| e.0);
             if parsed.is_ok() {
-                let sealed = ColoCopy::seal(&config.callback_key, url, now, &reply.body);
+                let sealed = ColoCopy::seal(&config.callbacks.key, url, now, &reply.body);
                 let _ = put_colo_cache(&colo_key(config, url), &sealed).await;
             }
             parsed

@@ -4,8 +4,10 @@
 mod body;
 mod clock;
 mod coordinator;
+mod do_call;
 mod env_source;
 mod jwks;
+mod pool;
 mod random;
 mod reconcile;
 mod registry;
@@ -19,6 +21,7 @@ use bbb_core::AppError;
 use worker::{console_log, event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 pub use coordinator::MeetingCoordinator;
+pub use pool::ServerPool;
 pub use registry::MeetingRegistry;
 use route::{Matched, Route};
 
@@ -74,13 +77,20 @@ async fn handle(
         Route::Left => routes::left::handle(),
         Route::Healthz => routes::healthz::handle(env, log).await,
         Route::MeetingEnded(token) => routes::callbacks::meeting_ended(env, token, log).await,
-        Route::RecordingReady => routes::callbacks::recording_ready(req, env, log).await,
+        Route::RecordingReady(server) => routes::callbacks::recording_ready(req, env, server.as_deref(), log).await,
+        Route::ApiServers | Route::ApiServerState(..) | Route::ApiPoolPoll => {
+            routes::admin::handle(req, env, route, log).await
+        }
         api => routes::api::handle(req, env, api, log).await,
     }
 }
 
-/// The cron trigger: reconcile recordings whose recording-ready callback was lost.
+/// The cron trigger (every minute): the pool polls the servers that are due (POOL_POLL_SECONDS),
+/// and recordings whose recording-ready callback was lost are looked for.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(error) = pool::client::call(&env, &pool::protocol::PollCall { force: false }).await {
+        console_log!("{}", serde_json::json!({ "route": "pool_poll", "outcome": error.code.as_str() }));
+    }
     reconcile::run(&env).await;
 }

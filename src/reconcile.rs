@@ -16,7 +16,7 @@ pub async fn run(env: &Env) {
             let mut announced = 0;
             let mut failed = 0;
             for meeting in &meetings {
-                match client::reconcile(env, &ReconcileCall { meeting: meeting.clone() }).await {
+                match client::call(env, meeting, &ReconcileCall { meeting: meeting.clone() }).await {
                     Ok(reply) => {
                         log.bbb_calls += reply.bbb_calls;
                         announced += u32::from(reply.announced);

@@ -14,7 +14,8 @@ pub enum Route {
     Healthz,
     /// `/callbacks/meeting-ended/{token}`.
     MeetingEnded(String),
-    RecordingReady,
+    /// `POST /callbacks/recording-ready` (`None`) or `…/recording-ready/{server}`.
+    RecordingReady(Option<String>),
     /// `GET /api/v1/meetings/{meeting}`.
     ApiMeeting(String),
     /// `POST /api/v1/meetings/{meeting}/end`.
@@ -29,6 +30,12 @@ pub enum Route {
     ApiRecordingDelete(String),
     /// `POST /api/v1/recordings/{record_id}/publish` or `…/unpublish`.
     ApiRecordingPublish(String, bool),
+    /// `GET /api/v1/servers` (scope `admin`).
+    ApiServers,
+    /// `POST /api/v1/servers/{id}/enable`, `…/cordon`, `…/disable` (scope `admin`).
+    ApiServerState(String, &'static str),
+    /// `POST /api/v1/pool/poll` (scope `admin`).
+    ApiPoolPoll,
 }
 
 /// A known path asked with a method it does not take.
@@ -96,7 +103,13 @@ const TABLE: &[Entry] = &[
         path: &[Word("callbacks"), Word("recording-ready")],
         name: "recording_ready",
         allow: "POST",
-        methods: &[(Method::Post, |_| Route::RecordingReady)],
+        methods: &[(Method::Post, |_| Route::RecordingReady(None))],
+    },
+    Entry {
+        path: &[Word("callbacks"), Word("recording-ready"), Value],
+        name: "recording_ready",
+        allow: "POST",
+        methods: &[(Method::Post, |v| Route::RecordingReady(Some(v[0].clone())))],
     },
     Entry {
         path: &[Word("api"), Word("v1"), Word("meetings"), Value],
@@ -138,6 +151,36 @@ const TABLE: &[Entry] = &[
         allow: "POST",
         methods: &[(Method::Post, |v| Route::ApiRecordingPublish(v[0].clone(), false))],
     },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("servers")],
+        name: "admin",
+        allow: "GET",
+        methods: &[(Method::Get, |_| Route::ApiServers)],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("servers"), Value, Word("enable")],
+        name: "admin",
+        allow: "POST",
+        methods: &[(Method::Post, |v| Route::ApiServerState(v[0].clone(), "enable"))],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("servers"), Value, Word("cordon")],
+        name: "admin",
+        allow: "POST",
+        methods: &[(Method::Post, |v| Route::ApiServerState(v[0].clone(), "cordon"))],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("servers"), Value, Word("disable")],
+        name: "admin",
+        allow: "POST",
+        methods: &[(Method::Post, |v| Route::ApiServerState(v[0].clone(), "disable"))],
+    },
+    Entry {
+        path: &[Word("api"), Word("v1"), Word("pool"), Word("poll")],
+        name: "admin",
+        allow: "POST",
+        methods: &[(Method::Post, |_| Route::ApiPoolPoll)],
+    },
 ];
 
 impl Matched {
@@ -176,7 +219,8 @@ impl Route {
             Route::Left => "left",
             Route::Healthz => "healthz",
             Route::MeetingEnded(_) => "meeting_ended",
-            Route::RecordingReady => "recording_ready",
+            Route::RecordingReady(_) => "recording_ready",
+            Route::ApiServers | Route::ApiServerState(..) | Route::ApiPoolPoll => "admin",
             _ => "api",
         }
     }
@@ -238,7 +282,11 @@ mod tests {
             Matched::Route(Route::MeetingEnded("x.y.z".into()))
         );
         assert_eq!(route(Method::Post, "/callbacks/meeting-ended/x.y.z"), wrong("meeting_ended", "GET"));
-        assert_eq!(route(Method::Post, "/callbacks/recording-ready"), Matched::Route(Route::RecordingReady));
+        assert_eq!(route(Method::Post, "/callbacks/recording-ready"), Matched::Route(Route::RecordingReady(None)));
+        assert_eq!(
+            route(Method::Post, "/callbacks/recording-ready/bbb1"),
+            Matched::Route(Route::RecordingReady(Some("bbb1".into())))
+        );
         assert_eq!(route(Method::Get, "/callbacks/recording-ready"), wrong("recording_ready", "POST"));
         assert_eq!(route(Method::Get, "/healthz"), Matched::Route(Route::Healthz));
         assert_eq!(route(Method::Get, "/join/"), Matched::NotFound);
@@ -268,6 +316,13 @@ mod tests {
             Matched::Route(Route::ApiRecordingPublish(id.into(), false))
         );
         assert_eq!(route(Method::Get, "/api/v1/nothing"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/api/v1/servers"), Matched::Route(Route::ApiServers));
+        assert_eq!(
+            route(Method::Post, "/api/v1/servers/bbb1/cordon"),
+            Matched::Route(Route::ApiServerState("bbb1".into(), "cordon"))
+        );
+        assert_eq!(route(Method::Get, "/api/v1/servers/bbb1/cordon"), wrong("admin", "POST"));
+        assert_eq!(route(Method::Post, "/api/v1/pool/poll"), Matched::Route(Route::ApiPoolPoll));
         assert_eq!(route(Method::Get, "/api/v1/meetings/"), Matched::NotFound);
     }
 

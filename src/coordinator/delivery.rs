@@ -15,7 +15,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends every delivery that is due; returns when the next one is.
 pub async fn deliver_due(store: &DoStore<'_>, config: &Config, meeting: &str, now: i64) -> worker::Result<Option<i64>> {
-    let Some(target) = &config.webhooks else {
+    let Some(target) = &config.webhooks.target else {
         return Ok(None);
     };
     let mut next: Option<i64> = None;
@@ -37,7 +37,7 @@ pub async fn deliver_due(store: &DoStore<'_>, config: &Config, meeting: &str, no
         if status.is_some_and(|s| (200..300).contains(&s)) {
             store.remove_delivery(&delivery).await?;
         } else {
-            match delivery.clone().failed(now, config.webhook_retry_base_seconds) {
+            match delivery.clone().failed(now, config.webhooks.retry_base_seconds) {
                 Some(retry) => {
                     log.outcome = "retry";
                     next = Some(next.map_or(retry.next_at, |n| n.min(retry.next_at)));

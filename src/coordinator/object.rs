@@ -1,24 +1,30 @@
 //! The Durable Object: one per meeting id. It keeps the coordinator's memory between requests,
-//! loads the settings once, and maps its internal routes onto `bbb_core::coordinator`.
+//! loads the settings once, and maps its calls (`protocol.rs`) onto `bbb_core::coordinator`.
 
 use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 
 use bbb_core::bbb::RecordingFilter;
-use bbb_core::coordinator::CoordinatorStore;
-use bbb_core::coordinator::{Coordinator, CoordinatorMemory, CreateSpec, Grant, Recovery};
+use bbb_core::coordinator::{
+    recording_hosts, Coordinator, CoordinatorMemory, CoordinatorStore, CreateSpec, Grant, Instance, Recovery, Settled,
+};
 use bbb_core::create_options::CreateOptions;
 use bbb_core::webhook::Event;
-use bbb_core::{AppError, Config, ErrorCode};
+use bbb_core::{AppError, Config, ErrorCode, MeetingId};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use super::delivery::deliver_due;
 use super::protocol::{
     CallbackReply, EndedCall, GrantReply, JoinCall, ReconcileCall, RecordingCall, RecoverCall, RecoverReply,
+    ServerChangedCall, SettleCall, SettleReply, StateCall,
 };
 use super::store::{alarm_time, DoStore};
 use crate::clock::now_seconds;
+use crate::do_call::{read, reply, Call};
+use crate::pool::client::PoolPlacement;
 use crate::transport::FetchTransport;
+
+type Here<'a> = Coordinator<'a, DoStore<'a>, FetchTransport, PoolPlacement<'a>>;
 
 #[durable_object(alarm)] // fetch and alarm only: no websocket glue in the wasm
 pub struct MeetingCoordinator {
@@ -45,94 +51,96 @@ impl DurableObject for MeetingCoordinator {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let config = match self.config() {
             Ok(config) => config,
-            Err(error) => return reply_error(&error),
+            Err(error) => return reply::<StateCall>(Err(error)),
         };
-        let bbb = config.bbb_client(FetchTransport::default());
+        let transport = FetchTransport::default();
+        let placement = PoolPlacement { env: &self.env };
         let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
-        let coordinator = Coordinator { memory: &self.memory, store: &store, config, bbb: &bbb };
+        let here = Coordinator {
+            memory: &self.memory,
+            store: &store,
+            config: &config,
+            transport: &transport,
+            placement: &placement,
+        };
         let now = now_seconds();
-        let outcome = match req.path().as_str() {
-            "/join" => {
-                let call: JoinCall = req.json().await?;
-                let grant = coordinator.join(&call.jti, &call.spec, now, crate::random::nonce).await;
-                if grant.as_ref().is_ok_and(|g| g.created) {
-                    self.register(&call.spec.meeting).await;
-                }
-                grant
-            }
-            "/recover" => {
-                let call: RecoverCall = req.json().await?;
-                let spec = match coordinator.current().await {
-                    Ok(current) => spec_of(&call, current),
-                    Err(error) => return reply_error(&error),
+        match req.path().as_str() {
+            JoinCall::PATH => {
+                let call: JoinCall = read(&mut req).await?;
+                let grant = here.join(&call.jti, &call.spec, now, crate::random::nonce).await;
+                let grant = match grant {
+                    Ok(grant) => self.after_grant(&here, grant, now).await.map(|g| grant_reply(g, &transport)),
+                    Err(error) => Err(error),
                 };
-                return match coordinator.recover(call.stale, &spec, now, crate::random::nonce).await {
-                    Ok(Recovery::Join(grant)) => {
-                        self.announce(&store, config, grant.events.clone(), now).await?;
-                        if grant.created {
-                            self.register(&call.meeting).await;
-                        }
-                        let grant = reply(*grant, bbb.transport());
-                        Response::from_json(&RecoverReply { bbb_calls: grant.bbb_calls, grant: Some(grant) })
-                    }
-                    Ok(Recovery::StillRunning) => {
-                        Response::from_json(&RecoverReply { grant: None, bbb_calls: bbb.transport().calls() })
-                    }
-                    Err(error) => reply_error(&error),
-                };
+                reply::<JoinCall>(grant)
             }
-            "/ended" => {
-                let call: EndedCall = req.json().await?;
-                return match coordinator.meeting_ended(&call.nonce, now).await {
+            RecoverCall::PATH => {
+                let call: RecoverCall = read(&mut req).await?;
+                reply::<RecoverCall>(self.recover(&here, &call, now).await)
+            }
+            EndedCall::PATH => {
+                let call: EndedCall = read(&mut req).await?;
+                let outcome = match here.meeting_ended(&call.nonce, now).await {
                     Ok(Some(events)) => {
                         let announced = !events.is_empty();
-                        self.announce(&store, config, events, now).await?;
-                        Response::from_json(&CallbackReply { announced, state: None, bbb_calls: 0 })
+                        self.announce(&store, &config, events, now).await?;
+                        Ok(CallbackReply { announced, state: None, bbb_calls: 0 })
                     }
-                    Ok(None) => {
-                        reply_error(&AppError::new(ErrorCode::Gone, "No meeting instance with this callback is known."))
-                    }
-                    Err(error) => reply_error(&error),
+                    Ok(None) => Err(AppError::new(ErrorCode::Gone, "No meeting instance with this callback is known.")),
+                    Err(error) => Err(error),
                 };
+                reply::<EndedCall>(outcome)
             }
-            "/reconcile" => {
-                let call: ReconcileCall = req.json().await?;
-                return match self.reconcile(&coordinator, &call.meeting, now).await {
+            ReconcileCall::PATH => {
+                let call: ReconcileCall = read(&mut req).await?;
+                let outcome = match self.reconcile(&here, &call.meeting, now).await {
                     Ok(events) => {
                         let announced = !events.is_empty();
-                        self.announce(&store, config, events, now).await?;
-                        Response::from_json(&CallbackReply {
-                            announced,
-                            state: None,
-                            bbb_calls: bbb.transport().calls(),
-                        })
+                        self.announce(&store, &config, events, now).await?;
+                        Ok(CallbackReply { announced, state: None, bbb_calls: transport.calls() })
                     }
-                    Err(error) => reply_error(&error),
+                    Err(error) => Err(error),
                 };
+                reply::<ReconcileCall>(outcome)
             }
-            "/recording-ready" => {
-                let call: RecordingCall = req.json().await?;
-                return match self.confirm_recording(&coordinator, &call, now).await {
+            RecordingCall::PATH => {
+                let call: RecordingCall = read(&mut req).await?;
+                let outcome = match self.confirm_recording(&here, &call, now).await {
                     Ok((events, state)) => {
                         let announced = !events.is_empty();
-                        self.announce(&store, config, events, now).await?;
-                        let bbb_calls = bbb.transport().calls();
-                        Response::from_json(&CallbackReply { announced, state: Some(state), bbb_calls })
+                        self.announce(&store, &config, events, now).await?;
+                        Ok(CallbackReply { announced, state: Some(state), bbb_calls: transport.calls() })
                     }
-                    Err(error) => reply_error(&error),
+                    Err(error) => Err(error),
                 };
+                reply::<RecordingCall>(outcome)
             }
-            "/state" => {
-                return match coordinator.current().await {
-                    Ok(instance) => Response::from_json(&instance),
-                    Err(error) => reply_error(&error),
+            StateCall::PATH => reply::<StateCall>(here.current().await),
+            SettleCall::PATH => {
+                let call: SettleCall = read(&mut req).await?;
+                let outcome = match here.settle(call.create_time, now).await {
+                    Ok(Settled::Ended(events)) => {
+                        self.announce(&store, &config, events, now).await?;
+                        Ok(SettleReply { ended: true, here: false })
+                    }
+                    Ok(Settled::Running) => Ok(SettleReply { ended: false, here: true }),
+                    Ok(Settled::NotHere) => Ok(SettleReply { ended: false, here: false }),
+                    Err(error) => Err(error),
                 };
+                reply::<SettleCall>(outcome)
             }
-            _ => return Response::error("unknown coordinator route", 404),
-        };
-        match outcome {
-            Ok(grant) => Response::from_json(&reply(grant, bbb.transport())),
-            Err(error) => reply_error(&error),
+            ServerChangedCall::PATH => {
+                let call: ServerChangedCall = read(&mut req).await?;
+                let changed = here.server_changed(&call.server, call.joinable).await;
+                if let Ok(true) = changed {
+                    let meeting = here.current().await.ok().flatten().map(|i| i.meeting).unwrap_or_default();
+                    let note = if call.joinable { "server_back" } else { "server_lost" };
+                    let line = serde_json::json!({ "route": "coordinator", "note": note, "meeting": meeting, "server": call.server.as_str() });
+                    worker::console_log!("{line}");
+                }
+                reply::<ServerChangedCall>(changed)
+            }
+            _ => Response::error("unknown coordinator route", 404),
         }
     }
 
@@ -145,7 +153,7 @@ impl DurableObject for MeetingCoordinator {
         let next_delivery = match (self.config(), store.load_instance().await) {
             (Ok(config), Ok(instance)) => {
                 let meeting = instance.map(|i| i.meeting).unwrap_or_default();
-                deliver_due(&store, config, &meeting, now).await?
+                deliver_due(&store, &config, &meeting, now).await?
             }
             _ => None,
         };
@@ -158,9 +166,38 @@ impl DurableObject for MeetingCoordinator {
 }
 
 impl MeetingCoordinator {
+    /// What a grant brings along: the lost instance's `meeting.ended` of a re-homing, and the
+    /// registry's note of a new instance.
+    async fn after_grant(&self, here: &Here<'_>, grant: Grant, now: i64) -> std::result::Result<Grant, AppError> {
+        self.announce(here.store, here.config, grant.events.clone(), now).await.map_err(|_| AppError::internal())?;
+        if grant.created {
+            if let Ok(meeting) = MeetingId::parse(&grant.instance.meeting) {
+                self.register(&meeting).await;
+            }
+        }
+        Ok(grant)
+    }
+
+    async fn recover(
+        &self,
+        here: &Here<'_>,
+        call: &RecoverCall,
+        now: i64,
+    ) -> std::result::Result<RecoverReply, AppError> {
+        let spec = spec_of(call, here.current().await?);
+        match here.recover(call.stale, &call.server, &spec, now, crate::random::nonce).await? {
+            Recovery::Join(grant) => {
+                let grant = self.after_grant(here, *grant, now).await?;
+                let grant = grant_reply(grant, here.transport);
+                Ok(RecoverReply { bbb_calls: grant.bbb_calls, grant: Some(grant) })
+            }
+            Recovery::StillRunning => Ok(RecoverReply { grant: None, bbb_calls: here.transport.calls() }),
+        }
+    }
+
     /// Queues host notifications, when the operator configured a receiver.
     async fn announce(&self, store: &DoStore<'_>, config: &Config, events: Vec<Event>, now: i64) -> Result<()> {
-        if config.webhooks.is_none() {
+        if config.webhooks.target.is_none() {
             return Ok(());
         }
         store.enqueue(events, now).await
@@ -168,79 +205,83 @@ impl MeetingCoordinator {
 
     /// Tells the registry an instance was created, so reconciliation looks here. A failure only
     /// costs reconciliation for this meeting; the join goes on.
-    async fn register(&self, meeting: &bbb_core::MeetingId) {
+    async fn register(&self, meeting: &MeetingId) {
         if let Err(error) = crate::registry::created(&self.env, meeting).await {
             worker::console_error!("{}", error.to_json());
         }
     }
 
-    /// Recordings of `meeting` that BBB lists as ready and no one announced yet.
+    /// Recordings of `meeting`, on every server that hosted it, that BBB lists as ready and no
+    /// one announced yet.
     async fn reconcile(
         &self,
-        coordinator: &Coordinator<'_, DoStore<'_>, FetchTransport>,
-        meeting: &bbb_core::MeetingId,
+        here: &Here<'_>,
+        meeting: &MeetingId,
         now: i64,
     ) -> std::result::Result<Vec<Event>, AppError> {
-        if coordinator.config.webhooks.is_none() {
+        if here.config.webhooks.target.is_none() {
             return Ok(Vec::new());
         }
         let filter = RecordingFilter::Meeting(meeting.clone());
         let mut events = Vec::new();
-        for recording in coordinator.bbb.recordings(&filter, "published,unpublished", None).await?.recordings {
-            events.extend(coordinator.recording_ready(meeting, &recording, now).await?);
+        for server in recording_hosts(&here.config.pool, here.current().await?.as_ref()) {
+            for recording in here.bbb(&server)?.recordings(&filter, "published,unpublished", None).await?.recordings {
+                events.extend(here.recording_ready(meeting, &recording, now).await?);
+            }
         }
         Ok(events)
     }
 
-    /// Confirms a recording with `getRecordings` before anything user-visible happens.
+    /// Confirms a recording with `getRecordings` at the server that announced it, before anything
+    /// user-visible happens.
     async fn confirm_recording(
         &self,
-        coordinator: &Coordinator<'_, DoStore<'_>, FetchTransport>,
+        here: &Here<'_>,
         call: &RecordingCall,
         now: i64,
     ) -> std::result::Result<(Vec<Event>, String), AppError> {
         let filter = RecordingFilter::Record(call.record_id.clone());
-        let found = coordinator.bbb.recordings(&filter, "any", None).await?;
+        let found = here.bbb(&call.server)?.recordings(&filter, "any", None).await?;
         let recording = found
             .recordings
             .into_iter()
             .find(|r| r.record_id == call.record_id)
             .ok_or_else(|| AppError::new(ErrorCode::Gone, "BBB does not know this recording."))?;
         // Without a receiver nothing is announced, so nothing is marked as announced either.
-        let events = match coordinator.config.webhooks {
-            Some(_) => coordinator.recording_ready(&call.meeting, &recording, now).await?,
+        let events = match here.config.webhooks.target {
+            Some(_) => here.recording_ready(&call.meeting, &recording, now).await?,
             None => Vec::new(),
         };
         Ok((events, recording.state))
     }
 
-    fn config(&self) -> std::result::Result<&Config, AppError> {
+    fn config(&self) -> std::result::Result<Rc<Config>, AppError> {
         if let Some(config) = self.config.get() {
-            return Ok(config);
+            return Ok(config.clone());
         }
         let config = crate::env_source::load(&self.env)?;
-        Ok(self.config.get_or_init(|| config))
+        Ok(self.config.get_or_init(|| config).clone())
     }
 }
 
 /// A recovery re-creates with what the instance was created with (or plain defaults).
-fn spec_of(call: &RecoverCall, current: Option<bbb_core::coordinator::Instance>) -> CreateSpec {
-    let (name, options) = current
-        .and_then(|instance| Some((instance.name, CreateOptions::try_from(instance.params).ok()?)))
-        .unwrap_or_else(|| (call.meeting.as_str().to_owned(), CreateOptions::default()));
-    CreateSpec { meeting: call.meeting.clone(), name, options }
+fn spec_of(call: &RecoverCall, current: Option<Instance>) -> CreateSpec {
+    current.and_then(|instance| instance.spec()).unwrap_or_else(|| CreateSpec {
+        meeting: call.meeting.clone(),
+        name: call.meeting.as_str().to_owned(),
+        options: CreateOptions::default(),
+        server_tag: None,
+        expected_size: None,
+    })
 }
 
-fn reply(grant: Grant, transport: &FetchTransport) -> GrantReply {
+fn grant_reply(grant: Grant, transport: &FetchTransport) -> GrantReply {
     GrantReply {
+        server: grant.instance.server,
         create_time: grant.instance.create_time,
         created: grant.created,
         drift: grant.drift,
         bbb_calls: transport.calls(),
         upstream_ms: transport.upstream_ms(),
     }
-}
-
-fn reply_error(error: &AppError) -> Result<Response> {
-    Ok(Response::ok(error.to_json())?.with_status(error.status()))
 }

@@ -1,41 +1,90 @@
-//! What the worker and the meeting's Durable Object say to each other (JSON over the stub).
+//! What the worker (and the pool) say to a meeting's Durable Object: one [`Call`] each, with its
+//! path and reply (JSON over the stub).
 
-use bbb_core::coordinator::{CreateSpec, Jti};
-use bbb_core::{CreateTime, MeetingId, RecordId};
+use bbb_core::coordinator::{CreateSpec, Instance, Jti};
+use bbb_core::pool::ServerId;
+use bbb_core::{CreateTime, RecordId};
 use serde::{Deserialize, Serialize};
 
-/// `POST /join`: spend `jti` and make sure the meeting runs.
+use crate::do_call::call;
+
+/// Spend `jti` and make sure the meeting runs (placing it if it must be created).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct JoinCall {
     pub jti: Jti,
     pub spec: CreateSpec,
 }
 
-/// `POST /recover`: BBB refused a join into the instance created at `stale`.
+call!(JoinCall => "/join", GrantReply);
+
+/// BBB refused a join into the instance created at `stale` on `server`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RecoverCall {
-    pub meeting: MeetingId,
+    pub meeting: bbb_core::MeetingId,
+    #[serde(default)]
+    pub server: ServerId,
     pub stale: CreateTime,
 }
 
-/// `POST /ended`: BBB called the `meetingEndedURL` of the instance with `nonce`.
+call!(RecoverCall => "/recover", RecoverReply);
+
+/// BBB called the `meetingEndedURL` of the instance with `nonce`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EndedCall {
     pub nonce: String,
 }
 
-/// `POST /recording-ready`: BBB says `record_id` of this meeting is ready; confirm and announce.
+call!(EndedCall => "/ended", CallbackReply);
+
+/// `server` says `record_id` of this meeting is ready: confirm there, and announce.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RecordingCall {
-    pub meeting: MeetingId,
+    pub meeting: bbb_core::MeetingId,
     pub record_id: RecordId,
+    #[serde(default)]
+    pub server: ServerId,
 }
 
-/// `POST /reconcile`: look for ready recordings no one announced (their callback was lost).
+call!(RecordingCall => "/recording-ready", CallbackReply);
+
+/// Look for ready recordings no one announced (their callback was lost), on every host.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ReconcileCall {
-    pub meeting: MeetingId,
+    pub meeting: bbb_core::MeetingId,
 }
+
+call!(ReconcileCall => "/reconcile", CallbackReply);
+
+/// What the coordinator holds (`None` when it never created an instance).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StateCall {}
+
+call!(StateCall => "/state", Option<Instance>);
+
+/// From the pool: its poll did not see the instance created at `create_time`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SettleCall {
+    pub create_time: CreateTime,
+}
+
+call!(SettleCall => "/settle", SettleReply);
+
+/// `ended`: BBB confirmed it gone and it was ended (announced); `here`: it is still this
+/// coordinator's running instance (else the pool may forget it).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SettleReply {
+    pub ended: bool,
+    pub here: bool,
+}
+
+/// From the pool: `server` takes joins again, or not any more.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ServerChangedCall {
+    pub server: ServerId,
+    pub joinable: bool,
+}
+
+call!(ServerChangedCall => "/server-changed", bool);
 
 /// What a callback did: whether it produced a notification.
 #[derive(Debug, Serialize, Deserialize)]
@@ -53,9 +102,10 @@ pub struct RecoverReply {
     pub bbb_calls: u32,
 }
 
-/// The answer to `/join` (and a recovery's join): the instance to join, and what it cost.
+/// The instance to join, on which server, and what it cost.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct GrantReply {
+    pub server: ServerId,
     pub create_time: CreateTime,
     pub created: bool,
     pub drift: Vec<String>,

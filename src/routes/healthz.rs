@@ -1,22 +1,28 @@
-//! `GET /healthz`: settings complete, BBB reachable with the right secret, the host's JWKS
-//! usable. Public and cheap: configuration is checked on every call (a problem is named at
-//! once), BBB is probed at most once per `PROBE_SECONDS` per isolate, and the JWKS status is what
-//! the isolate's keys are, fetched only as the JWKS policy allows. Names settings, never values.
+//! `GET /healthz`: settings complete, BBB usable, the host's JWKS usable. Public and cheap:
+//! configuration is checked on every call (a problem is named at once); the pool of one's server
+//! is probed at most once per `PROBE_SECONDS` per isolate; a pool's health is the pool's own
+//! (its polls), read at most once per `PROBE_SECONDS` per isolate; the JWKS status is what the
+//! isolate's keys are, fetched only as the JWKS policy allows. Names settings, never values, and
+//! servers by id, never by URL.
 
 use std::cell::RefCell;
 
-use bbb_core::health::{Decision, Probe, ProbeMemo};
+use bbb_core::health::{Decision, Probe, ProbeMemo, PROBE_SECONDS};
 use bbb_core::log::RequestLog;
+use bbb_core::pool::{Server, ServerReport};
 use bbb_core::{AppError, Config};
 use serde_json::{json, Value};
 use worker::{Date, Env, Response};
 
 use crate::env_source::EnvSource;
+use crate::pool::protocol::ServersCall;
 use crate::respond::{self, internal};
 use crate::transport::FetchTransport;
 
 thread_local! {
     static PROBE: RefCell<ProbeMemo> = RefCell::new(ProbeMemo::default());
+    /// The pool's report, and when it was read (ms).
+    static POOL: RefCell<Option<(u64, Vec<ServerReport>)>> = const { RefCell::new(None) };
 }
 
 pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppError> {
@@ -32,12 +38,22 @@ pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppErro
             return respond::json(&body.to_string(), 503).map_err(internal);
         }
     };
-    let bbb_status = bbb_status(&config, log).await;
-    let mut ready = bbb_status["ok"] == true;
-    let mut body = json!({
-        "config": { "ok": true, "checksum_algorithm": config.signer.algorithm.name() },
-        "bbb": bbb_status,
-    });
+    let mut body = json!({ "config": { "ok": true } });
+    let mut ready = match config.pool.only() {
+        Some(server) => {
+            body["config"]["checksum_algorithm"] = json!(server.signer.algorithm.name());
+            body["bbb"] = probe(&config, server, log).await;
+            body["bbb"]["ok"] == true
+        }
+        None => {
+            let servers = pool_report(env).await?;
+            let placeable = servers.iter().filter(|s| s.placeable()).count();
+            body["bbb"] = json!({ "ok": placeable > 0, "servers_taking_meetings": placeable });
+            body["servers"] =
+                servers.iter().map(|s| json!({ "id": s.id, "state": s.state, "health": s.health })).collect();
+            placeable > 0
+        }
+    };
     if let Some(cached) = crate::jwks::keys(&config, None).await {
         // Hosts signing with their own keys cannot join without a usable key: not ready.
         let usable = !cached.keys.keys.is_empty();
@@ -51,21 +67,35 @@ pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppErro
     respond::json(&body.to_string(), if ready { 200 } else { 503 }).map_err(internal)
 }
 
-/// BBB's state from this isolate's last probe, probing when it is older than `PROBE_SECONDS`.
-async fn bbb_status(config: &Config, log: &mut RequestLog) -> Value {
+/// The pool's view of its servers, as this isolate last read it (at most every `PROBE_SECONDS`).
+async fn pool_report(env: &Env) -> Result<Vec<ServerReport>, AppError> {
+    let now = Date::now().as_millis();
+    let fresh =
+        POOL.with(|cell| cell.borrow().clone()).filter(|(at, _)| now.saturating_sub(*at) < PROBE_SECONDS * 1000);
+    if let Some((_, servers)) = fresh {
+        return Ok(servers);
+    }
+    let servers = crate::pool::client::call(env, &ServersCall {}).await?;
+    POOL.with(|cell| *cell.borrow_mut() = Some((now, servers.clone())));
+    Ok(servers)
+}
+
+/// The server of a pool of one, from this isolate's last probe, probing when it is older than
+/// `PROBE_SECONDS`.
+async fn probe(config: &Config, server: &Server, log: &mut RequestLog) -> Value {
     let now = Date::now().as_millis();
     let give_up = 3 * config.bbb_timeout.as_millis() as u64;
     let probe = match PROBE.with(|memo| memo.borrow_mut().decide(now, give_up)) {
         Decision::Reuse(probe) => probe,
         Decision::Checking => return json!({ "ok": null, "checking": true }),
         Decision::Run => {
-            let bbb = config.bbb_client(FetchTransport::default());
-            let outcome = bbb.probe().await;
-            log.bbb_calls = bbb.transport().calls();
-            log.upstream_ms = bbb.transport().upstream_ms();
+            let transport = FetchTransport::default();
+            let outcome = server.client(&transport, config.bbb_timeout).probe().await;
+            log.bbb_calls = transport.calls();
+            log.upstream_ms = transport.upstream_ms();
             let probe = Probe {
                 at_ms: Date::now().as_millis(),
-                outcome: outcome.map(|()| bbb.transport().upstream_ms()).map_err(AppError::from),
+                outcome: outcome.map(|()| transport.upstream_ms()).map_err(AppError::from),
             };
             PROBE.with(|memo| memo.borrow_mut().finish(probe.clone()));
             probe

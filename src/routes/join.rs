@@ -14,7 +14,6 @@ use crate::coordinator::client;
 use crate::coordinator::protocol::{GrantReply, JoinCall};
 use crate::jwks::JwksVerifier;
 use crate::respond::{self, internal};
-use crate::transport::FetchTransport;
 
 pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result<Response, AppError> {
     let is_post = req.method() == Method::Post;
@@ -27,17 +26,26 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
     log.role = Some(join.participant.role.name());
 
     let call = JoinCall { jti: join.jti.clone(), spec: join.spec.clone() };
-    let grant = client::join(env, &join.participant.meeting, &call).await?;
+    let grant = client::call(env, &join.participant.meeting, &call).await?;
     record(log, &grant);
-    let bbb = config.bbb_client(FetchTransport::default());
-    let location = signed_join(&config, &bbb, &join.participant, grant.create_time, now, false);
+    let server = grant_server(&config, &grant)?;
+    let location = signed_join(&config, server, &join.participant, grant.create_time, now, false);
     // POST answers 303 so the browser follows with GET (CONTRACT §4).
     respond::redirect(location.expose(), if is_post { 303 } else { 302 }).map_err(internal)
+}
+
+/// The server the coordinator's grant is on: the join URL is signed with its secret.
+pub fn grant_server<'a>(
+    config: &'a bbb_core::Config,
+    grant: &GrantReply,
+) -> Result<&'a bbb_core::pool::Server, AppError> {
+    config.pool.get(&grant.server).ok_or_else(AppError::internal)
 }
 
 /// What the coordinator did, for the log line.
 pub fn record(log: &mut RequestLog, grant: &GrantReply) {
     log.bbb_calls = grant.bbb_calls;
+    log.server = Some(grant.server.to_string());
     log.upstream_ms = grant.upstream_ms;
     log.note = Some(if grant.created { "created" } else { "running" });
     if !grant.drift.is_empty() {

@@ -15,8 +15,7 @@ use crate::clock::now_seconds;
 use crate::coordinator::client;
 use crate::coordinator::protocol::RecoverCall;
 use crate::respond::{self, internal};
-use crate::routes::join::record;
-use crate::transport::FetchTransport;
+use crate::routes::join::{grant_server, record};
 
 pub async fn handle(
     req: &Request,
@@ -50,7 +49,7 @@ pub async fn handle(
 async fn recover(config: &Config, env: &Env, sealed: &str, log: &mut RequestLog) -> Result<Option<Response>, AppError> {
     let now = now_seconds();
     // A forged or expired ticket only means no recovery: the reason is still shown.
-    let Ok(ticket) = Ticket::open(&config.callback_keys(), sealed, now) else {
+    let Ok(ticket) = Ticket::open(&config.callbacks.all(), sealed, now) else {
         return Ok(None);
     };
     log.meeting = Some(ticket.participant.meeting.as_str().to_owned());
@@ -58,8 +57,12 @@ async fn recover(config: &Config, env: &Env, sealed: &str, log: &mut RequestLog)
     if ticket.retried {
         return Ok(None);
     }
-    let call = RecoverCall { meeting: ticket.participant.meeting.clone(), stale: ticket.create_time };
-    let reply = client::recover(env, &call).await?;
+    let call = RecoverCall {
+        meeting: ticket.participant.meeting.clone(),
+        server: ticket.server.clone(),
+        stale: ticket.create_time,
+    };
+    let reply = client::call(env, &ticket.participant.meeting, &call).await?;
     let Some(grant) = reply.grant else {
         log.bbb_calls = reply.bbb_calls;
         log.note = Some("still_running");
@@ -67,7 +70,7 @@ async fn recover(config: &Config, env: &Env, sealed: &str, log: &mut RequestLog)
     };
     record(log, &grant);
     log.note = Some("recovered");
-    let bbb = config.bbb_client(FetchTransport::default());
-    let location = signed_join(config, &bbb, &ticket.participant, grant.create_time, now, true);
+    let server = grant_server(config, &grant)?;
+    let location = signed_join(config, server, &ticket.participant, grant.create_time, now, true);
     respond::redirect(location.expose(), 302).map(Some).map_err(internal)
 }

@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod api;
 pub mod callbacks;
 pub mod healthz;

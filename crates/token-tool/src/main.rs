@@ -5,7 +5,7 @@
 //! bbb-edge-token join --meeting m1 --name Ada [--roles Instructor,Learner] [--role moderator]
 //!                [--sub u1] [--meeting-name "Algebra"] [--create record=true] [--guest]
 //!                [--lifetime 120] [--alg HS256]
-//! bbb-edge-token api [--sub lms-backend] [--lifetime 120]
+//! bbb-edge-token api [--sub lms-backend] [--scope "api"|"admin"] [--lifetime 120]
 //! bbb-edge-token verify TOKEN
 //! ```
 //! Settings (JWT_ISSUER, JWT_AUDIENCE, JWT_SECRET, JWT_ALGORITHMS, …) come from the environment,
@@ -27,7 +27,7 @@ const USAGE: &str = "usage:
   bbb-edge-token join --meeting ID --name NAME [--roles A,B] [--role moderator|viewer] [--sub ID]
                       [--meeting-name NAME] [--create key=value]... [--guest] [--avatar-url URL]
                       [--lifetime SECONDS] [--alg HS256|HS384|HS512]
-  bbb-edge-token api [--sub ID] [--lifetime SECONDS] [--alg ...]
+  bbb-edge-token api [--sub ID] [--scope api|admin] [--lifetime SECONDS] [--alg ...]
   bbb-edge-token verify TOKEN
 common: [--env FILE] [--issuer ISS] [--audience AUD] [--secret KEY]";
 
@@ -44,7 +44,8 @@ impl Settings {
             for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
                 if let Some((key, value)) = line.split_once('=') {
                     // As with dotenv files, the environment wins: the file only fills gaps.
-                    values.entry(key.trim().to_owned()).or_insert_with(|| value.trim().trim_matches('"').to_owned());
+                    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+                    values.entry(key.trim().to_owned()).or_insert_with(|| value.to_owned());
                 }
             }
         }
@@ -170,7 +171,8 @@ fn join_claims(args: &Args) -> Result<Map<String, Value>, String> {
 fn api_claims(args: &Args) -> Result<Map<String, Value>, String> {
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(args.one("sub").unwrap_or("host-app")));
-    claims.insert("scope".into(), json!("api"));
+    // `api` for the JSON API; `admin` for the pool's routes (CONTRACT §8).
+    claims.insert("scope".into(), json!(args.one("scope").unwrap_or("api")));
     Ok(claims)
 }
 
@@ -244,7 +246,12 @@ fn verify(settings: &Settings, args: &Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if verified.claims.get("scope").and_then(Value::as_str).is_some_and(|s| s.split(' ').any(|p| p == "api")) {
+    if verified
+        .claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.split(' ').any(|p| p == "api" || p == "admin"))
+    {
         println!(
             "OK: an API token for sub {:?}, valid {} more seconds",
             verified.claims.get("sub"),
