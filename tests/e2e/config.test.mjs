@@ -49,6 +49,13 @@ before(async () => {
   ]);
   [workers.broken, workers.wrongSecret, workers.refused, workers.sha1, workers.sha384, workers.sha512, workers.sha1OnSha256,
     workers.insecure, workers.tricky, workers.loopback] = started;
+  // A pool (CONTRACT §8) set up wrong in every way at once.
+  const servers = JSON.stringify([
+    { id: "bbb1", url: sims.all.url }, { id: "bbb-2", url: "https://bbb2.example.org/bigbluebutton/", checksum: "md5" },
+  ]);
+  workers.pool = await startWorker({ ...base, BBB_SECRET, BBB_URL: sims.all.url, BBB_SERVERS: `'${servers}'` });
+  const fine = JSON.stringify([{ id: "bbb1", url: sims.all.url }, { id: "bbb-2", url: sims.sha256.url }]);
+  workers.poolSecrets = await startWorker({ ...base, BBB_SERVERS: `'${fine}'`, BBB_SECRET_BBB1: BBB_SECRET });
 });
 
 after(() => {
@@ -89,6 +96,15 @@ describe("missing and invalid settings", () => {
     const body = JSON.parse(response.body);
     assert.equal(body.config.ok, true, response.body);
     assert.equal(response.status, 200);
+  });
+
+  test("pool settings: BBB_SERVERS with BBB_URL, a bad entry, secrets per server, a callback key", async () => {
+    const mixed = JSON.parse((await http.fetch(`${workers.pool.origin}/healthz`)).body);
+    assert.deepEqual(mixed.config.problems.sort(), ["BBB_SECRET", "BBB_SERVERS", "BBB_URL"]);
+    assert.match(mixed.config.message, /entry 2: `checksum`/);
+    const secrets = await http.fetch(`${workers.poolSecrets.origin}/healthz`);
+    assert.equal(secrets.status, 503);
+    assert.deepEqual(JSON.parse(secrets.body).config.problems.sort(), ["BBB_SECRET_BBB_2", "CALLBACK_SECRET"]);
   });
 
   test("the first request gets config_missing naming the settings", async () => {

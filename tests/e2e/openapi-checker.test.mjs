@@ -6,7 +6,7 @@ import { assertMatchesOpenApi } from "../support/openapi.mjs";
 
 const record = (path, status, body, method = "GET") => ({ method, url: `http://w${path}`, status, headers: {}, body: JSON.stringify(body) });
 const recording = {
-  record_id: "6367c48dd193d56ea7b0baad25b19455e529f5ee-1586581110019", meeting: "m", internal_meeting_id: "x",
+  record_id: "6367c48dd193d56ea7b0baad25b19455e529f5ee-1586581110019", server: "default", meeting: "m", internal_meeting_id: "x",
   name: "n", state: "published", published: true, start_time: 1, end_time: 2, participants: 3, metadata: {}, playback: [],
 };
 

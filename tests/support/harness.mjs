@@ -67,9 +67,9 @@ function launch(name, command, args, { env = {}, ready, timeoutMs = 120_000 }) {
 }
 
 /** The BBB simulator, with its control API as methods. */
-export async function startSimulator({ secret, algorithms, callbackRetryMs = "200,400,800,1600" } = {}) {
+export async function startSimulator({ secret, algorithms, callbackRetryMs = "200,400,800,1600", port = 0 } = {}) {
   const bin = process.env.BBB_SIM_BIN ?? join(ROOT, "target/debug/bbb-sim");
-  const args = ["--port", "0", "--secret", secret, "--callback-retry-ms", callbackRetryMs];
+  const args = ["--port", String(port), "--secret", secret, "--callback-retry-ms", callbackRetryMs];
   if (algorithms) args.push("--algorithms", algorithms);
   const proc = launch("bbb-sim", bin, args, { ready: /listening on (http:\/\/[^/]+)\//, timeoutMs: 10_000 });
   const [, origin] = await proc.started;
@@ -99,7 +99,44 @@ export async function startSimulator({ secret, algorithms, callbackRetryMs = "20
     recordings: () => control("GET", "recordings"),
     callbacks: () => control("GET", "callbacks"),
     restart: () => control("POST", "restart"),
+    /** Puts `count` more people into the meeting, so a pool's load is real. */
+    participants: (id, count) => control("POST", `meetings/${encodeURIComponent(id)}/participants?count=${count}`),
+    port: Number(new URL(origin).port),
     stop: proc.stop,
+  };
+}
+
+/**
+ * A pool of simulated BBB servers, one process each with its own secret and checksum
+ * algorithms, each stoppable on its own. `servers`: `[{id, algorithm?, load_multiplier?, tags?}]`.
+ * Returns the simulators by id, and the worker settings (`BBB_SERVERS` and a secret per server).
+ */
+export async function startPool(servers, { callbackRetryMs } = {}) {
+  const sims = {};
+  const secrets = {};
+  for (const { id, algorithm = "sha256" } of servers) {
+    secrets[id] = `secret-${id}-${Math.random().toString(36).slice(2)}`;
+    sims[id] = await startSimulator({ secret: secrets[id], algorithms: algorithm, callbackRetryMs });
+  }
+  const list = servers.map(({ id, algorithm = "sha256", load_multiplier, tags }) => ({
+    id, url: sims[id].url, checksum: algorithm, ...(load_multiplier ? { load_multiplier } : {}), ...(tags ? { tags } : {}),
+  }));
+  const settings = { BBB_SERVERS: `'${JSON.stringify(list)}'` };
+  for (const { id } of servers) settings[`BBB_SECRET_${id.toUpperCase().replace(/-/g, "_")}`] = secrets[id];
+  return {
+    sims,
+    secrets,
+    settings,
+    /** Stops a server, as a crash does. */
+    kill: (id) => sims[id].stop(),
+    /** Starts a stopped server again on its port (its meetings are gone, as after a restart). */
+    revive: async (id) => {
+      const { port } = sims[id];
+      const algorithm = servers.find((s) => s.id === id).algorithm ?? "sha256";
+      sims[id] = await startSimulator({ secret: secrets[id], algorithms: algorithm, callbackRetryMs, port });
+      return sims[id];
+    },
+    stop: () => Promise.all(Object.values(sims).map((sim) => sim.stop())),
   };
 }
 

@@ -61,9 +61,9 @@ function refFor(schema, fallback) {
   return schema.$ref ? `openapi${schema.$ref}` : `${fallback.replace(/^openapi#\//, "openapi#/")}/content/application~1json/schema`;
 }
 
-/** Every documented 200 response, as `METHOD path 200`. */
-export function documentedSuccesses() {
-  return Object.entries(spec.paths).flatMap(([path, item]) =>
+/** Every documented 200 response, as `METHOD path 200` (of paths matching `only`, if given). */
+export function documentedSuccesses(only = () => true) {
+  return Object.entries(spec.paths).filter(([path]) => only(path)).flatMap(([path, item]) =>
     ["get", "post", "patch", "delete"].filter((m) => item[m]?.responses?.["200"]).map((m) => `${m.toUpperCase()} ${path} 200`),
   );
 }
