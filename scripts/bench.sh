@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks (figures, no assertions): wasm size, join throughput through local workerd, and
-# the CPU cost of one asymmetric JWT verification, pure Rust in wasm vs WebCrypto.
+# Benchmarks (figures, no assertions): wasm size, join throughput through local workerd, the
+# pool (a class-start burst over 3 servers, hot joins beside a pool of one, poll cost for 3 and
+# 100 servers), and the CPU cost of one asymmetric JWT verification, pure Rust in wasm vs WebCrypto.
 #   BENCH_SECONDS (10), BENCH_CONNECTIONS (16) tune the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ source scripts/env.sh
 cargo build -q --release -p bbb-sim
 bash scripts/build-worker.sh
 BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/join-bench.mjs
+BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/pool-bench.mjs
 
 echo
 echo "JWT verification per algorithm: pure Rust in wasm (V8 under Node) vs WebCrypto (native)"

@@ -22,7 +22,9 @@ const fileVars = existsSync(join(root, ".dev.vars"))
   : {};
 const setting = (name, fallback) => process.env[name] ?? fileVars[name] ?? fallback;
 const WORKER = setting("WORKER_URL", setting("PUBLIC_URL", "http://127.0.0.1:8787"));
+// One simulator, or several (a pool: scripts/dev.sh --pool), comma-separated.
 const SIM = setting("BBB_SIM_URL", "");
+const SIMS = SIM.split(",").map((s) => s.trim()).filter(Boolean);
 const ISSUER = setting("JWT_ISSUER", "").split(",")[0].trim();
 const AUDIENCE = setting("JWT_AUDIENCE", "");
 const SECRET = setting("JWT_SECRET", "");
@@ -82,7 +84,8 @@ const server = createServer(async (req, res) => {
       return send(200, page("Recordings of the demo room", `${await recordings()}${simulate}<p><a href="/">Back</a></p>`));
     }
     if (req.method === "POST" && url.pathname === "/simulate-recording" && SIM) {
-      await fetch(`${SIM}/_sim/meetings/${MEETING}/recordings?formats=presentation,video`, { method: "POST" });
+      // Only the server the meeting runs on has it; the others answer 404.
+      for (const sim of SIMS) await fetch(`${sim}/_sim/meetings/${MEETING}/recordings?formats=presentation,video`, { method: "POST" });
       return res.writeHead(303, { location: "/recordings" }).end();
     }
     send(404, page("Not found", "<p><a href=\"/\">Back</a></p>"));

@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # The run command: sets up what is missing, builds, starts the BBB simulator, the worker in
 # workerd (wrangler dev) and a demo host page, and prints where to click. Ctrl-C stops them all.
-#   BBB_SIM_PORT (8090), WORKER_PORT (8787) and DEMO_PORT (8000) move the ports.
+#   bash scripts/dev.sh          one simulated BBB server (BBB_URL)
+#   bash scripts/dev.sh --pool   a pool of two (BBB_SERVERS, each its own secret; CONTRACT §8)
+#   BBB_SIM_PORT (8090, and 8091 for the pool's second), WORKER_PORT (8787) and DEMO_PORT (8000)
+#   move the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 
+pool=false
+for arg in "$@"; do
+  case "$arg" in
+    --pool) pool=true ;;
+    *) echo "dev: unknown option $arg (try --pool)" >&2; exit 2 ;;
+  esac
+done
 SIM_PORT="${BBB_SIM_PORT:-8090}"
+SIM2_PORT=$((SIM_PORT + 1))
 WORKER_PORT="${WORKER_PORT:-8787}"
 DEMO_PORT="${DEMO_PORT:-8000}"
 
@@ -33,6 +44,22 @@ JWT_SECRET=$(random)
 VARS
 fi
 bbb_secret=$(sed -n 's/^BBB_SECRET=//p' .dev.vars)
+env_file=.dev.vars
+if $pool; then
+  # The same settings, with two servers in place of BBB_URL (the second has its own secret).
+  if [ ! -f .dev.pool.vars ]; then
+    echo "dev: writing .dev.pool.vars (git-ignored): a pool of two simulated servers"
+    umask 077
+    {
+      grep -v -e '^BBB_URL=' -e '^BBB_SECRET=' .dev.vars
+      echo "BBB_SERVERS='[{\"id\": \"bbb1\", \"url\": \"http://127.0.0.1:${SIM_PORT}/bigbluebutton/\"}, {\"id\": \"bbb2\", \"url\": \"http://127.0.0.1:${SIM2_PORT}/bigbluebutton/\", \"checksum\": \"sha512\"}]'"
+      echo "BBB_SECRET_BBB1=${bbb_secret}"
+      echo "BBB_SECRET_BBB2=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+      echo "CALLBACK_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+    } > .dev.pool.vars
+  fi
+  env_file=.dev.pool.vars
+fi
 
 cargo build -q --release -p bbb-sim
 bash scripts/build-worker.sh
@@ -45,9 +72,15 @@ trap cleanup EXIT INT TERM
 
 setsid ./target/release/bbb-sim --port "$SIM_PORT" --secret "$bbb_secret" &
 pids+=($!)
-setsid npx wrangler dev --ip 127.0.0.1 --port "$WORKER_PORT" --show-interactive-dev-session=false &
+sims="http://127.0.0.1:${SIM_PORT}"
+if $pool; then
+  setsid ./target/release/bbb-sim --port "$SIM2_PORT" --secret "$(sed -n 's/^BBB_SECRET_BBB2=//p' .dev.pool.vars)" --algorithms sha512 &
+  pids+=($!)
+  sims="${sims},http://127.0.0.1:${SIM2_PORT}"
+fi
+setsid npx wrangler dev --ip 127.0.0.1 --port "$WORKER_PORT" --env-file "$env_file" --show-interactive-dev-session=false --test-scheduled &
 pids+=($!)
-BBB_SIM_URL="http://127.0.0.1:${SIM_PORT}" DEMO_PORT="$DEMO_PORT" setsid node scripts/demo-host.mjs &
+BBB_SIM_URL="$sims" DEMO_PORT="$DEMO_PORT" setsid node scripts/demo-host.mjs &
 pids+=($!)
 
 for _ in $(seq 1 120); do
@@ -58,7 +91,7 @@ curl -fs "http://127.0.0.1:${WORKER_PORT}/healthz" >/dev/null || { echo "dev: th
 
 cat <<TEXT
 
-bbb-edge is running at http://127.0.0.1:${WORKER_PORT} against the BBB simulator at http://127.0.0.1:${SIM_PORT}/bigbluebutton/
+bbb-edge is running at http://127.0.0.1:${WORKER_PORT} against the BBB simulator(s): ${sims}
 
   Try it in a browser: http://127.0.0.1:${DEMO_PORT}/   (a demo host app: join as teacher or student, list recordings)
 
@@ -70,6 +103,9 @@ bbb-edge is running at http://127.0.0.1:${WORKER_PORT} against the BBB simulator
 
   Links are valid for 15 minutes. More: node scripts/join-link.mjs --name NAME [--roles Instructor]
   Health: http://127.0.0.1:${WORKER_PORT}/healthz     Simulator state: http://127.0.0.1:${SIM_PORT}/_sim/meetings
+$(if $pool; then echo "  The pool: mint an admin token (cargo run -q -p bbb-edge-token -- api --scope admin) and
+    curl -H \"authorization: Bearer \$TOKEN\" http://127.0.0.1:${WORKER_PORT}/api/v1/servers
+  A poll runs every minute (or now: curl http://127.0.0.1:${WORKER_PORT}/cdn-cgi/handler/scheduled)."; fi)
   Ctrl-C stops both.
 
 TEXT
