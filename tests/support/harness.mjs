@@ -37,19 +37,26 @@ function launch(name, command, args, { env = {}, ready, timeoutMs = 120_000 }) {
     rejectReady = fail;
   });
   const timer = setTimeout(() => rejectReady(new Error(`${name} not ready after ${timeoutMs} ms:\n${lines.join("\n")}`)), timeoutMs);
-  const onData = (chunk) => {
-    for (const line of chunk.toString().split("\n")) {
-      if (!line) continue;
-      lines.push(line);
-      const match = line.match(ready);
-      if (match) {
-        clearTimeout(timer);
-        resolveReady(match);
+  // A chunk may end inside a line: each stream keeps its unfinished line until the rest comes,
+  // so no reader ever sees half a log line.
+  const reader = () => {
+    let pending = "";
+    return (chunk) => {
+      const parts = (pending + chunk.toString()).split("\n");
+      pending = parts.pop();
+      for (const line of parts) {
+        if (!line) continue;
+        lines.push(line);
+        const match = line.match(ready);
+        if (match) {
+          clearTimeout(timer);
+          resolveReady(match);
+        }
       }
-    }
+    };
   };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
+  child.stdout.on("data", reader());
+  child.stderr.on("data", reader());
   child.on("exit", (code) => {
     clearTimeout(timer);
     rejectReady(new Error(`${name} exited with ${code}:\n${lines.join("\n")}`));
