@@ -2,20 +2,16 @@
 // meeting: creates per burst, redirect latency); join requests/second through local workerd for a
 // new and for a running meeting beside a redirect-only worker served the same way (the ratio's
 // floor); and BBB calls per join counted in the simulator's request log. Figures only.
-import { execFileSync } from "node:child_process";
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 
 import { ROOT, startSimulator, startWorker } from "../tests/support/harness.mjs";
 import { hostKey, joinClaims, sign, signWithKey } from "../tests/support/jwt.mjs";
+import { burst as fireBurst, CONNECTIONS, DURATION, percentile, THREADS, writePaths as writeCount, wrk } from "./support.mjs";
 
-const DURATION = process.env.BENCH_SECONDS ?? "10";
-const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? "16";
-const THREADS = "2";
 const BURSTS = Number(process.env.BENCH_BURSTS ?? 5);
 const BURST_SIZE = Number(process.env.BENCH_BURST_SIZE ?? 200);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 40000);
@@ -27,15 +23,7 @@ function wasmSize() {
   return { raw: wasm.length, gzip: gzipSync(wasm, { level: 9 }).length };
 }
 
-function writePaths(name, make) {
-  const file = join(tmpdir(), `bbb-edge-bench-${name}.txt`);
-  writeFileSync(file, Array.from({ length: TOKENS }, (_, i) => make(i)).join("\n") + "\n");
-  return file;
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
+const writePaths = (name, make) => writeCount(name, TOKENS, make);
 
 /** BURST_SIZE joins at once to a new meeting, BURSTS times: creates per burst and latencies. */
 async function bursts(origin, token, run) {
@@ -44,42 +32,14 @@ async function bursts(origin, token, run) {
   let failures = 0;
   for (let b = 0; b < BURSTS; b++) {
     const meeting = `burst-${run}-${b}`;
-    const paths = Array.from({ length: BURST_SIZE }, (_, i) => `/join?token=${token(meeting, i)}`);
-    await Promise.all(
-      paths.map(async (path) => {
-        const started = performance.now();
-        const response = await fetch(`${origin}${path}`, { redirect: "manual" });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - started);
-        if (response.status !== 302) failures++;
-      }),
-    );
+    const result = await fireBurst(Array.from({ length: BURST_SIZE }, (_, i) => `${origin}/join?token=${token(meeting, i)}`));
+    latencies.push(...result.latencies);
+    failures += result.failures;
     const log = await sim.requests("create");
     creates.push(log.filter((r) => r.params.some(([k, v]) => k === "meetingID" && v === meeting)).length);
   }
   latencies.sort((a, b) => a - b);
   return { creates_per_burst: creates, failures, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
-}
-
-function wrk(origin, pathsFile) {
-  const out = execFileSync("wrk", ["-t", THREADS, "-c", CONNECTIONS, "-d", `${DURATION}s`, "--latency", "-s", join(ROOT, "bench/paths.lua"), origin], {
-    env: { ...process.env, PATHS_FILE: pathsFile, THREADS },
-    encoding: "utf8",
-  });
-  const number = (re) => Number(out.match(re)?.[1] ?? NaN);
-  const ms = (re) => {
-    const m = out.match(re);
-    if (!m) return NaN;
-    return m[2] === "us" ? Number(m[1]) / 1000 : m[2] === "s" ? Number(m[1]) * 1000 : Number(m[1]);
-  };
-  return {
-    rps: number(/Requests\/sec:\s+([\d.]+)/),
-    requests: number(/(\d+) requests in/),
-    non2xx3xx: number(/Non-2xx or 3xx responses: (\d+)/) || 0,
-    errors: out.match(/Socket errors: (.*)/)?.[1] ?? "none",
-    p50_ms: ms(/50%\s+([\d.]+)(us|ms|s)/),
-    p99_ms: ms(/99%\s+([\d.]+)(us|ms|s)/),
-  };
 }
 
 // The host app's keys for asymmetric tokens, served as a JWKS.

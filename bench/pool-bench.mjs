@@ -4,32 +4,20 @@
 // - hot joins (a running meeting) on a pool of 3 beside a pool of one, same run: the pool must
 //   not move them (a hot join makes no pool call);
 // - poll cost for 3 and 100 servers: getMeetings requests (subrequests), invocations, wall time.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { ROOT, startPool, startSimulator, startWorker } from "../tests/support/harness.mjs";
 import { joinClaims, sign } from "../tests/support/jwt.mjs";
+import { percentile, writePaths, wrk } from "./support.mjs";
 
 const JWT_SECRET = randomBytes(32).toString("hex");
 const CALLBACK_SECRET = randomBytes(32).toString("hex");
-const DURATION = process.env.BENCH_SECONDS ?? "10";
-const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? "16";
 const base = { JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", JWT_MAX_AGE_SECONDS: "3600", CALLBACK_SECRET };
 const token = (meeting, i) => sign(joinClaims({ issuer: "lms", audience: "edge", meeting, name: `User ${i}`, lifetime: 3600 }), JWT_SECRET);
 const adminToken = () => sign({ iss: "lms", aud: "edge", iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600, sub: "bench", scope: "admin" }, JWT_SECRET);
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-function wrk(origin, paths) {
-  const file = join(tmpdir(), `bbb-edge-pool-bench-${randomBytes(3).toString("hex")}.txt`);
-  writeFileSync(file, paths.join("\n") + "\n");
-  const out = execFileSync("wrk", ["-t", "2", "-c", CONNECTIONS, "-d", `${DURATION}s`, "--latency", "-s", join(ROOT, "bench/paths.lua"), origin], {
-    env: { ...process.env, PATHS_FILE: file, THREADS: "2" }, encoding: "utf8",
-  });
-  return Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? NaN);
-}
+const rate = (origin, paths) => wrk(origin, writePaths("pool", paths.length, (i) => paths[i])).rps;
 
 async function classStart(worker, pool) {
   const run = randomBytes(3).toString("hex");
@@ -112,7 +100,7 @@ try {
   for (const [name, worker] of [["pool_of_3", pooled], ["pool_of_one", single], ["pool_of_3_again", pooled], ["pool_of_one_again", single]]) {
     const meeting = `hot-${run}-${name.replace(/_again$/, "")}`;
     await fetch(`${worker.origin}/join?token=${token(meeting, 0)}`, { redirect: "manual" });
-    hot[name] = wrk(worker.origin, Array.from({ length: 20000 }, (_, i) => `/join?token=${token(meeting, i + 1)}`));
+    hot[name] = rate(worker.origin, Array.from({ length: 20000 }, (_, i) => `/join?token=${token(meeting, i + 1)}`));
   }
   const countThree = async () => (await Promise.all(Object.values(three.sims).map((s) => s.requests("getMeetings")))).flat().length;
   const pollThree = await pollCost(pooled, 3, countThree);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (figures, no assertions): wasm size, join throughput through local workerd, the
+# Benchmarks (figures, no assertions): the hot join against a workers-rs DO-hop floor (interleaved
+# rounds, medians) and a class-start burst against the same floor; wasm size, join throughput through local workerd, the
 # pool (a class-start burst over 3 servers, hot joins beside a pool of one, poll cost for 3 and
 # 100 servers), and the CPU cost of one asymmetric JWT verification, pure Rust in wasm vs WebCrypto.
 #   BENCH_SECONDS (10), BENCH_CONNECTIONS (16) tune the load.
@@ -9,6 +10,9 @@ bash scripts/setup.sh --bench
 source scripts/env.sh
 cargo build -q --release -p bbb-sim
 bash scripts/build-worker.sh
+# The workers-rs DO-hop floor, built with the same toolchain and release profile.
+(cd bench/floor-rs && worker-build --release >/dev/null)
+BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/floor-bench.mjs
 BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/join-bench.mjs
 BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/pool-bench.mjs
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Where the worker's wasm bytes go: code size per crate, from the name section.
 
-    python3 scripts/wasm-size.py [build/index_bg.wasm] [--top 25]
+    python3 scripts/wasm-size.py [build/index_bg.wasm] [--top 25] [--functions CRATE]
+
+--functions CRATE lists that crate's largest functions instead (CRATE `all` for every crate).
 
 worker-build keeps the name section (wasm-opt --debuginfo), so function names survive. Names are
 Rust-mangled; the crate is the first path segment (generic impls like `<T as Trait>` count
@@ -85,6 +87,11 @@ def main():
         at = argv.index("--top")
         top = int(argv[at + 1])
         del argv[at:at + 2]
+    functions_of = None
+    if "--functions" in argv:
+        at = argv.index("--functions")
+        functions_of = argv[at + 1]
+        del argv[at:at + 2]
     args = argv
     path = args[0] if args else "build/index_bg.wasm"
     data = open(path, "rb").read()
@@ -115,6 +122,12 @@ def main():
                         names[index] = payload[p:p + length].decode("utf-8", "replace")
                         p += length
                 pos = end
+    if functions_of:
+        rows = [(size, names.get(imports + i, "<unnamed>")) for i, size in enumerate(bodies)]
+        rows = [r for r in rows if functions_of == "all" or crate_of(r[1]) == functions_of]
+        for size, name in sorted(rows, reverse=True)[:top]:
+            print(f"  {size:>8}  {name[:160]}")
+        return
     per_crate = Counter()
     for i, size in enumerate(bodies):
         per_crate[crate_of(names.get(imports + i, "<unnamed>"))] += size

@@ -6,7 +6,9 @@
 use bbb_core::AppError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Method, Request, RequestInit, Response, Stub};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Request, Response, Stub};
 
 /// One Durable Object call: the request is `Self`, sent as JSON to `PATH`.
 pub trait Call: Serialize + DeserializeOwned {
@@ -27,20 +29,28 @@ pub(crate) use call;
 
 /// Sends `call` to the object behind `stub` and reads its reply. `unreachable` is the error for
 /// an object that could not be reached (its words name the object).
-pub async fn send<C: Call>(stub: &Stub, call: &C, unreachable: fn() -> AppError) -> Result<C::Reply, AppError> {
+pub async fn send<C: Call>(stub: Stub, call: &C, unreachable: fn() -> AppError) -> Result<C::Reply, AppError> {
     let body = serde_json::to_string(call).map_err(|_| AppError::internal())?;
-    let text = exchange(stub, C::PATH, body, unreachable).await?;
+    let text = exchange(stub, C::PATH, &body, unreachable).await?;
     serde_json::from_str(&text).map_err(|_| AppError::internal())
 }
 
-/// The untyped exchange, one copy for every call type (only the JSON is per type).
-async fn exchange(stub: &Stub, path: &str, body: String, unreachable: fn() -> AppError) -> Result<String, AppError> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let request = Request::new_with_init(&format!("https://object{path}"), &init).map_err(|_| unreachable())?;
-    let mut response = stub.fetch_with_request(request).await.map_err(|_| unreachable())?;
-    let text = response.text().await.map_err(|_| unreachable())?;
-    if response.status_code() == 200 {
+/// The untyped exchange, one copy for every call type (only the JSON is per type). It talks to
+/// the platform's stub and `Response` directly: `worker::Response::text` reads a body as a
+/// stream, chunk by chunk across the JS boundary, which the profile showed as the dearest step
+/// of a hot join (bench/profile.mjs); `Response.text()` is one promise.
+async fn exchange(stub: Stub, path: &str, body: &str, unreachable: fn() -> AppError) -> Result<String, AppError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    let request =
+        web_sys::Request::new_with_str_and_init(&format!("https://object{path}"), &init).map_err(|_| unreachable())?;
+    let object: worker::worker_sys::DurableObject = stub.into_rpc();
+    let promise = object.fetch_with_request(&request).map_err(|_| unreachable())?;
+    let response: web_sys::Response = JsFuture::from(promise).await.map_err(|_| unreachable())?.unchecked_into();
+    let text = response.text().map_err(|_| unreachable())?;
+    let text = JsFuture::from(text).await.map_err(|_| unreachable())?.as_string().ok_or_else(unreachable)?;
+    if response.status() == 200 {
         Ok(text)
     } else {
         Err(AppError::from_json(&text).unwrap_or_else(AppError::internal))

@@ -12,7 +12,7 @@ const BINDING: &str = "MEETINGS";
 pub async fn call<C: Call>(env: &Env, meeting: &MeetingId, call: &C) -> Result<C::Reply, AppError> {
     let stub =
         env.durable_object(BINDING).and_then(|ns| ns.get_by_name(meeting.as_str())).map_err(|_| unavailable())?;
-    do_call::send(&stub, call, unavailable).await
+    do_call::send(stub, call, unavailable).await
 }
 
 fn unavailable() -> AppError {

@@ -14,7 +14,7 @@ const NAME: &str = "pool";
 
 pub async fn call<C: Call>(env: &Env, call: &C) -> Result<C::Reply, AppError> {
     let stub = env.durable_object(BINDING).and_then(|ns| ns.get_by_name(NAME)).map_err(|_| unavailable())?;
-    do_call::send(&stub, call, unavailable).await
+    do_call::send(stub, call, unavailable).await
 }
 
 fn unavailable() -> AppError {

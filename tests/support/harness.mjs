@@ -178,6 +178,8 @@ export async function startWorker(settings, { config, port: fixedPort, stateDir:
     port,
     /** Where workerd keeps this instance's Durable Object and cache storage. */
     stateDir,
+    /** wrangler's DevTools port for this worker (V8's inspector protocol: CPU profiles). */
+    inspector,
     /** Every line wrangler printed: the worker's console output among them. */
     lines: proc.lines,
     /** The worker's structured log lines, parsed. */
