@@ -6,9 +6,9 @@
 use bbb_core::AppError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Request, Response, Stub};
+
+use crate::js_http;
 
 /// One Durable Object call: the request is `Self`, sent as JSON to `PATH`.
 pub trait Call: Serialize + DeserializeOwned {
@@ -35,21 +35,13 @@ pub async fn send<C: Call>(stub: Stub, call: &C, unreachable: fn() -> AppError) 
     serde_json::from_str(&text).map_err(|_| AppError::internal())
 }
 
-/// The untyped exchange, one copy for every call type (only the JSON is per type). It talks to
-/// the platform's stub and `Response` directly: `worker::Response::text` reads a body as a
-/// stream, chunk by chunk across the JS boundary, which the profile showed as the dearest step
-/// of a hot join (bench/profile.mjs); `Response.text()` is one promise.
+/// The untyped exchange, one copy for every call type (only the JSON is per type), on the
+/// platform's own objects (see `js_http`).
 async fn exchange(stub: Stub, path: &str, body: &str, unreachable: fn() -> AppError) -> Result<String, AppError> {
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
     let request =
-        web_sys::Request::new_with_str_and_init(&format!("https://object{path}"), &init).map_err(|_| unreachable())?;
-    let object: worker::worker_sys::DurableObject = stub.into_rpc();
-    let promise = object.fetch_with_request(&request).map_err(|_| unreachable())?;
-    let response: web_sys::Response = JsFuture::from(promise).await.map_err(|_| unreachable())?.unchecked_into();
-    let text = response.text().map_err(|_| unreachable())?;
-    let text = JsFuture::from(text).await.map_err(|_| unreachable())?.as_string().ok_or_else(unreachable)?;
+        js_http::request(&format!("https://object{path}"), &[], Some(body), None).map_err(|_| unreachable())?;
+    let response = js_http::fetch_object(stub, &request).await.map_err(|_| unreachable())?;
+    let text = js_http::text(&response).await.map_err(|_| unreachable())?;
     if response.status() == 200 {
         Ok(text)
     } else {

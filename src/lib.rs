@@ -6,6 +6,7 @@ mod clock;
 mod coordinator;
 mod do_call;
 mod env_source;
+mod js_http;
 mod jwks;
 mod pool;
 mod random;

@@ -6,11 +6,10 @@ use bbb_core::registry::{due, Entry, PER_PASS};
 use bbb_core::{AppError, ErrorCode, MeetingId};
 use serde::{Deserialize, Serialize};
 use worker::js_sys::Map;
-use worker::{
-    durable_object, DurableObject, Env, ListOptions, Method, Request, RequestInit, Response, Result, State, Storage,
-};
+use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State, Storage};
 
 use crate::clock::now_seconds;
+use crate::js_http;
 
 const BINDING: &str = "REGISTRY";
 const NAME: &str = "registry";
@@ -78,14 +77,15 @@ async fn put(storage: &Storage, key: &str, entry: &Entry) -> Result<()> {
     storage.put(key, serde_json::to_string(entry).unwrap_or_default()).await
 }
 
-async fn call(env: &Env, path: &str, body: &Meetings) -> std::result::Result<Response, AppError> {
-    let unavailable = |_| AppError::new(ErrorCode::Internal, "The meeting registry could not be reached.");
-    let stub = env.durable_object(BINDING).and_then(|ns| ns.get_by_name(NAME)).map_err(unavailable)?;
-    let mut init = RequestInit::new();
+/// One call to the registry; its answer's body.
+async fn call(env: &Env, path: &str, body: &Meetings) -> std::result::Result<String, AppError> {
+    let unavailable = || AppError::new(ErrorCode::Internal, "The meeting registry could not be reached.");
+    let stub = env.durable_object(BINDING).and_then(|ns| ns.get_by_name(NAME)).map_err(|_| unavailable())?;
     let json = serde_json::to_string(body).unwrap_or_default();
-    init.with_method(Method::Post).with_body(Some(json.into()));
-    let request = Request::new_with_init(&format!("https://registry{path}"), &init).map_err(unavailable)?;
-    stub.fetch_with_request(request).await.map_err(unavailable)
+    let request =
+        js_http::request(&format!("https://registry{path}"), &[], Some(&json), None).map_err(|_| unavailable())?;
+    let response = js_http::fetch_object(stub, &request).await.map_err(|_| unavailable())?;
+    js_http::text(&response).await.map_err(|_| unavailable())
 }
 
 /// A coordinator created an instance of `meeting`.
@@ -95,9 +95,9 @@ pub async fn created(env: &Env, meeting: &MeetingId) -> std::result::Result<(), 
 
 /// The meetings a reconciliation pass should look at now.
 pub async fn due_meetings(env: &Env) -> std::result::Result<Vec<MeetingId>, AppError> {
-    let mut response = call(env, "/due", &Meetings { meetings: vec![] }).await?;
+    let answer = call(env, "/due", &Meetings { meetings: vec![] }).await?;
     let listed: Meetings =
-        response.json().await.map_err(|_| AppError::new(ErrorCode::Internal, "bad registry answer"))?;
+        serde_json::from_str(&answer).map_err(|_| AppError::new(ErrorCode::Internal, "bad registry answer"))?;
     Ok(listed.meetings.iter().filter_map(|m| MeetingId::parse(m).ok()).collect())
 }
 

@@ -7,7 +7,10 @@ use std::time::Duration;
 use bbb_core::bbb::{HttpReply, SignedUrl, Transport, TransportError};
 use futures_util::future::{select, Either};
 use futures_util::pin_mut;
-use worker::{AbortController, Date, Delay, Fetch, Headers, Method, Request, RequestInit, Url};
+use worker::wasm_bindgen::JsValue;
+use worker::{Date, Delay};
+
+use crate::js_http;
 
 #[derive(Default)]
 pub struct FetchTransport {
@@ -49,9 +52,9 @@ pub async fn get(url: &str, timeout: Duration) -> Result<HttpReply, TransportErr
 }
 
 async fn fetch_with_timeout(url: &str, timeout: Duration) -> Result<HttpReply, TransportError> {
-    // Our query holds only unreserved bytes, %XX and +, which URL parsing keeps as they are.
-    let url = Url::parse(url).map_err(|_| TransportError::Unreachable)?;
-    send_with_timeout(Fetch::Url(url), timeout).await
+    // Our query holds only unreserved bytes, %XX and +, which URL parsing keeps as they are, so
+    // the bytes hashed are the bytes sent.
+    send_with_timeout(url, &[], None, timeout).await
 }
 
 /// POSTs a JSON `body` with `headers` (host webhooks), with the same timeout handling.
@@ -61,26 +64,25 @@ pub async fn post_json(
     body: &str,
     timeout: Duration,
 ) -> Result<HttpReply, TransportError> {
-    let request_headers = Headers::new();
-    request_headers.set("content-type", "application/json").map_err(|_| TransportError::Unreachable)?;
-    request_headers.set("user-agent", "bbb-edge").map_err(|_| TransportError::Unreachable)?;
-    for (name, value) in headers {
-        request_headers.set(name, value).map_err(|_| TransportError::Unreachable)?;
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(request_headers).with_body(Some(body.into()));
-    let request = Request::new_with_init(url, &init).map_err(|_| TransportError::Unreachable)?;
-    send_with_timeout(Fetch::Request(request), timeout).await
+    let mut all = vec![("content-type", "application/json"), ("user-agent", "bbb-edge")];
+    all.extend_from_slice(headers);
+    send_with_timeout(url, &all, Some(body), timeout).await
 }
 
-async fn send_with_timeout(fetch: Fetch, timeout: Duration) -> Result<HttpReply, TransportError> {
-    let controller = AbortController::default();
+async fn send_with_timeout(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    timeout: Duration,
+) -> Result<HttpReply, TransportError> {
+    let controller = web_sys::AbortController::new().map_err(|_| TransportError::Unreachable)?;
     let signal = controller.signal();
+    let request = js_http::request(url, headers, body, Some(&signal)).map_err(|_| TransportError::Unreachable)?;
     let exchange = async {
-        let mut response = fetch.send_with_signal(&signal).await?;
-        let status = response.status_code();
-        let body = response.text().await?;
-        Ok::<_, worker::Error>(HttpReply { status, body })
+        let response = js_http::fetch(&request).await?;
+        let status = response.status();
+        let body = js_http::text(&response).await?;
+        Ok::<_, JsValue>(HttpReply { status, body })
     };
     let timer = Delay::from(timeout);
     pin_mut!(exchange, timer);

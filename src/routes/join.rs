@@ -5,8 +5,9 @@
 use bbb_core::join::{prepare_verified, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::{AppError, ErrorCode};
-use worker::wasm_bindgen::JsValue;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{Env, Method, Request, Response};
 
 use crate::body;
 use crate::clock::now_seconds;
@@ -78,14 +79,15 @@ async fn form_token(req: &mut Request) -> Result<String, AppError> {
 
 /// One text field of a multipart body, through the platform's own parser.
 async fn multipart_field(content_type: &str, bytes: &[u8], name: &str) -> Option<Option<String>> {
-    let headers = Headers::new();
+    let headers = web_sys::Headers::new().ok()?;
     headers.set("content-type", content_type).ok()?;
-    let mut init = RequestInit::new();
-    let body = worker::js_sys::Uint8Array::from(bytes);
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from(body)));
-    let mut copy = Request::new_with_init("https://bbb-edge.invalid/join", &init).ok()?;
-    let form = copy.form_data().await.ok()?;
-    Some(form.get_field(name))
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&worker::js_sys::Uint8Array::from(bytes));
+    let copy = web_sys::Request::new_with_str_and_init("https://bbb-edge.invalid/join", &init).ok()?;
+    let form: web_sys::FormData = JsFuture::from(copy.form_data().ok()?).await.ok()?.unchecked_into();
+    Some(form.get(name).as_string())
 }
 
 fn missing() -> AppError {
