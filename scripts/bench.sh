@@ -11,7 +11,9 @@ source scripts/env.sh
 cargo build -q --release -p bbb-sim
 bash scripts/build-worker.sh
 # The workers-rs DO-hop floor, built with the same toolchain and release profile.
-(cd bench/floor-rs && worker-build --release >/dev/null)
+floor_log="$(mktemp)"
+(cd bench/floor-rs && worker-build --release >"$floor_log" 2>&1) || { cat "$floor_log"; exit 1; }
+rm -f "$floor_log"
 BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/floor-bench.mjs
 BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/join-bench.mjs
 BBB_SIM_BIN="$PWD/target/release/bbb-sim" node bench/pool-bench.mjs
