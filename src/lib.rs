@@ -33,6 +33,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         RequestLog { route: matched.name(), method: route::method_name(&req.method()), ..RequestLog::default() };
     // The API answers JSON whatever the client accepts, also for its unknown paths.
     let wants_html = !req.path().starts_with("/api/") && respond::wants_html(&req);
+    let lang = respond::page_lang(&req);
     let result = match body::check_declared_length(&req) {
         Err(too_large) => Err(too_large),
         Ok(()) => match &matched {
@@ -53,7 +54,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             if log.bbb_message_key.is_none() {
                 log.bbb_message_key = error.bbb.as_ref().map(|m| m.key.clone());
             }
-            let mut response = respond::error(&error, wants_html, &env)?;
+            let mut response = respond::error(&error, wants_html, lang, &env)?;
             if let Matched::WrongMethod(wrong) = &matched {
                 response.headers_mut().set("allow", wrong.allow)?;
             }
@@ -75,7 +76,7 @@ async fn handle(
         Route::Join => routes::join::handle(req, env, log).await,
         Route::JoinError => routes::join_error::handle(&req, env, None, log).await,
         Route::JoinErrorTicket(ticket) => routes::join_error::handle(&req, env, Some(ticket), log).await,
-        Route::Left => routes::left::handle(),
+        Route::Left => routes::left::handle(&req),
         Route::Healthz => routes::healthz::handle(env, log).await,
         Route::MeetingEnded(token) => routes::callbacks::meeting_ended(env, token, log).await,
         Route::RecordingReady(server) => routes::callbacks::recording_ready(req, env, server.as_deref(), log).await,

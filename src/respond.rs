@@ -12,23 +12,31 @@ pub fn internal(_: worker::Error) -> AppError {
     AppError::internal()
 }
 
+/// The language of a page for this request (`Accept-Language`, CONTRACT §9).
+pub fn page_lang(req: &Request) -> page::Lang {
+    page::Lang::negotiate(req.headers().get("accept-language").ok().flatten().as_deref())
+}
+
 /// Browsers ask for `text/html`; everything else gets JSON.
 pub fn wants_html(req: &Request) -> bool {
     req.headers().get("accept").ok().flatten().is_some_and(|accept| accept.contains("text/html"))
 }
 
-pub fn error(error: &AppError, html: bool, env: &Env) -> Result<Response> {
+pub fn error(error: &AppError, html: bool, lang: page::Lang, env: &Env) -> Result<Response> {
     if html {
         let back = crate::env_source::load(env).ok().and_then(|config| config.logout_url.clone());
-        self::html(&page::error_page(error, back.as_deref()), error.status())
+        self::html(&page::error_page(error, back.as_deref(), lang), error.status(), lang)
     } else {
         json(&error.to_json(), error.status())
     }
 }
 
-pub fn html(body: &str, status: u16) -> Result<Response> {
+pub fn html(body: &str, status: u16, lang: page::Lang) -> Result<Response> {
     let headers = private_headers()?;
     headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("content-language", lang.tag())?;
+    // The page depends on the request's language (the answer is not stored: no-store).
+    headers.set("vary", "accept, accept-language")?;
     headers.set("content-security-policy", CSP)?;
     headers.set("x-content-type-options", "nosniff")?;
     Ok(Response::ok(body)?.with_status(status).with_headers(headers))

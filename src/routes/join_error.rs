@@ -38,7 +38,8 @@ pub async fn handle(
     log.bbb_message_key = refusal.and_then(JoinRefusal::key).map(str::to_owned);
     let response = if respond::wants_html(req) {
         let back = config.and_then(|config| config.logout_url.clone());
-        respond::html(&page::join_error_page(refusal, back.as_deref()), error.status())
+        let lang = respond::page_lang(req);
+        respond::html(&page::join_error_page(refusal, back.as_deref(), lang), error.status(), lang)
     } else {
         respond::json(&error.to_json(), error.status())
     };

@@ -1,10 +1,11 @@
 //! `GET /left`: where BBB sends people who leave, when no `LOGOUT_URL` is set.
 
 use bbb_core::{page, AppError};
-use worker::Response;
+use worker::{Request, Response};
 
 use crate::respond::{self, internal};
 
-pub fn handle() -> Result<Response, AppError> {
-    respond::html(&page::left_page(), 200).map_err(internal)
+pub fn handle(req: &Request) -> Result<Response, AppError> {
+    let lang = respond::page_lang(req);
+    respond::html(&page::left_page(lang), 200, lang).map_err(internal)
 }

@@ -1,0 +1,32 @@
+use super::Words;
+
+pub const WORDS: Words = Words {
+    title_link_invalid: "This join link is not valid",
+    title_server_trouble: "The meeting server is not answering properly",
+    title_not_configured: "This service is not configured",
+    title_not_found: "Not found",
+    title_could_not_join: "Could not join the meeting",
+    title_left: "You left the meeting",
+    title_other: "Something went wrong",
+    next_link_invalid: "Go back to your course or portal and open the meeting link again: it makes a new join link.",
+    next_server_trouble:
+        "Wait a minute and open the meeting link again. If it keeps happening, tell your support team.",
+    next_not_configured: "This is for the people who run this service: tell your support team.",
+    next_not_found: "Check the address, or open the meeting from your course or portal.",
+    next_could_not_join: "Go back to your course or portal and open the join link again.",
+    next_other: "Try again in a moment. If it keeps happening, tell your support team.",
+    left_body: "You can close this window.",
+    details: "Details",
+    error_code: "Error code",
+    reason_for_support: "Reason for support",
+    server_said: "The meeting server said",
+    back: "Back",
+    refused_ended: "This meeting has been ended.",
+    refused_full: "The meeting is full.",
+    refused_guest_denied: "A moderator did not let you in.",
+    refused_unknown_meeting: "This meeting is not running any more.",
+    refused_earlier_instance: "Your join link belonged to an earlier session of this meeting.",
+    refused_checksum: "The meeting server could not verify the join link (a configuration problem of this service).",
+    refused_bad_join_url: "The meeting server could not use the join link.",
+    refused_other: "The meeting server could not let you in.",
+};
