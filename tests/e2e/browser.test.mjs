@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { chromium } from "playwright-core";
+import { launchBrowser } from "../support/browser.mjs";
 
 import { ROOT, startSimulator, startWorker } from "../support/harness.mjs";
 import { joinClaims, sign } from "../support/jwt.mjs";
@@ -13,7 +13,6 @@ import { joinClaims, sign } from "../support/jwt.mjs";
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
 const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 const ARTIFACTS = join(ROOT, "tests/artifacts");
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 let sim;
 let worker;
@@ -23,13 +22,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   sim = await startSimulator({ secret: BBB_SECRET });
   worker = await startWorker({ BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", MODERATOR_ROLES: "Instructor" });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Root in a sandbox-less container, and no background calls to the (closed) internet;
-    // playwright gives it a fresh temporary profile.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

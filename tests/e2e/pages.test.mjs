@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { chromium } from "playwright-core";
+import { launchBrowser } from "../support/browser.mjs";
 
 import { ROOT, startSimulator, startWorker } from "../support/harness.mjs";
 import { joinClaims, sign } from "../support/jwt.mjs";
@@ -17,7 +17,6 @@ import { joinClaims, sign } from "../support/jwt.mjs";
 const BBB_SECRET = `bbb-${randomBytes(12).toString("hex")}`;
 const JWT_SECRET = `jwt-${randomBytes(16).toString("hex")}`;
 const ARTIFACTS = join(ROOT, "tests/artifacts/pages");
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 // What each language's pages must say (written here, not read from the worker).
 const EXPECTED = {
@@ -36,11 +35,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   sim = await startSimulator({ secret: BBB_SECRET });
   worker = await startWorker({ BBB_URL: sim.url, BBB_SECRET, JWT_SECRET, JWT_ISSUER: "lms", JWT_AUDIENCE: "edge", LOGOUT_URL: "https://lms.example.org/course/1" });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

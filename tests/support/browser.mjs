@@ -1,0 +1,12 @@
+// Headless Chromium for the e2e tests (Debian's, installed by scripts/setup.sh --browser).
+import { chromium } from "playwright-core";
+
+/** Launches Chromium as root in a sandbox-less container, with no background calls to the
+ * (closed) internet; playwright gives it a fresh temporary profile. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+}
