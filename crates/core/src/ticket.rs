@@ -3,13 +3,13 @@
 //! which instance, so the worker can drop it, re-create and redirect once more. HMAC-signed,
 //! short-lived, path-safe: BBB appends `?errors=` to the URL and would mangle a query.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CreateTime, MeetingId};
-use crate::mac::{self, Purpose};
+use crate::mac::Purpose;
 use crate::pool::ServerId;
 use crate::role::Role;
+use crate::sealed;
 use crate::secret::Secret;
 
 /// How long after the redirect a ticket can trigger a recovery. BBB redirects at once.
@@ -24,6 +24,10 @@ pub struct Participant {
     pub role: Role,
     pub avatar_url: Option<String>,
     pub guest: bool,
+    /// A viewer who waits for a moderator instead of starting the meeting (CONTRACT §9), also
+    /// when a recovery finds the instance gone.
+    #[serde(default)]
+    pub waits: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,20 +50,12 @@ pub enum TicketError {
 
 impl Ticket {
     pub fn seal(&self, key: &Secret) -> String {
-        let payload = Base64UrlUnpadded::encode_string(serde_json::to_string(self).expect("plain data").as_bytes());
-        let signature = mac::tag(key, TICKET, &[&payload]);
-        format!("{payload}.{}", Base64UrlUnpadded::encode_string(&signature))
+        sealed::seal(self, key, TICKET)
     }
 
     /// Verifies the signature in constant time against each of `keys`, then the expiry.
     pub fn open(keys: &[&Secret], sealed: &str, now: i64) -> Result<Ticket, TicketError> {
-        let (payload, signature) = sealed.split_once('.').ok_or(TicketError::Forged)?;
-        let signature = Base64UrlUnpadded::decode_vec(signature).map_err(|_| TicketError::Forged)?;
-        if !mac::verify(keys, TICKET, &[payload], &signature) {
-            return Err(TicketError::Forged);
-        }
-        let json = Base64UrlUnpadded::decode_vec(payload).map_err(|_| TicketError::Forged)?;
-        let ticket: Ticket = serde_json::from_slice(&json).map_err(|_| TicketError::Forged)?;
+        let ticket: Ticket = sealed::open(keys, TICKET, sealed).ok_or(TicketError::Forged)?;
         if now > ticket.expires_at {
             return Err(TicketError::Expired);
         }
@@ -82,6 +78,7 @@ mod tests {
                 role: Role::Viewer,
                 avatar_url: None,
                 guest: false,
+                waits: false,
             },
             server: ServerId::default_id(),
             create_time: CreateTime(1_700_000_000_000),
