@@ -52,6 +52,7 @@ pub fn prepare_verified(config: &Config, verified: VerifiedToken) -> Result<Prep
             role,
             avatar_url: claims.avatar_url,
             guest: claims.guest,
+            waits: config.waiting.applies(role, claims.wait_for_moderator),
         },
     })
 }

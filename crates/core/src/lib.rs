@@ -19,9 +19,11 @@ pub mod page;
 pub mod pool;
 pub mod registry;
 pub mod role;
+pub mod sealed;
 pub mod secret;
 pub mod ticket;
 pub mod token;
+pub mod waiting;
 pub mod web_url;
 pub mod webhook;
 

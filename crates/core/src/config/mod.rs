@@ -19,6 +19,7 @@ pub use webhooks::{WebhookTarget, Webhooks};
 use crate::pool::Pool;
 use crate::role::ModeratorRoles;
 use crate::token::TokenPolicy;
+use crate::waiting::WaitSettings;
 use crate::web_url::{self, Transport};
 
 /// Where settings come from: `[vars]` and secret storage at the edge, a map in tests.
@@ -42,6 +43,8 @@ pub struct Config {
     /// The worker's own callback-URL tokens and recovery tickets.
     pub callbacks: CallbackKeys,
     pub webhooks: Webhooks,
+    /// `WAIT_FOR_MODERATOR`, `WAIT_MAX_SECONDS` (CONTRACT §9).
+    pub waiting: WaitSettings,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +161,15 @@ impl Problems {
     }
 }
 
+/// `true` or `false` (any case).
+fn boolean(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
+}
+
 /// A setting with only white space counts as absent.
 pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
@@ -223,6 +235,10 @@ impl Config {
         let moderator_roles = var("MODERATOR_ROLES").map(|v| ModeratorRoles::parse(&v)).unwrap_or_default();
         let logout_url = problems.parse("LOGOUT_URL", var("LOGOUT_URL"), setting_url);
         let webhooks = webhooks::load(source, &mut problems);
+        let waiting = WaitSettings {
+            by_default: problems.parse("WAIT_FOR_MODERATOR", var("WAIT_FOR_MODERATOR"), boolean).unwrap_or(false),
+            max_seconds: problems.number("WAIT_MAX_SECONDS", var("WAIT_MAX_SECONDS"), 3600, 5..=86_400) as u32,
+        };
 
         match (servers.pool, public_url, tokens, callbacks, webhooks) {
             (Some(pool), Some(public_url), Some(tokens), Some(callbacks), Some(webhooks)) if problems.is_empty() => {
@@ -237,6 +253,7 @@ impl Config {
                     logout_url,
                     callbacks,
                     webhooks,
+                    waiting,
                 })
             }
             _ => Err(ConfigError(problems.0)),

@@ -290,3 +290,18 @@ fn polling_settings() {
     settings.insert("POOL_FAIL_POLLS", "0");
     assert_eq!(Config::load(&MapSource(settings)).unwrap_err().setting_names(), vec!["POOL_FAIL_POLLS"]);
 }
+
+#[test]
+fn waiting_room_settings() {
+    let config = Config::load(&MapSource(full())).unwrap();
+    assert_eq!(config.waiting, WaitSettings { by_default: false, max_seconds: 3600 });
+    let mut settings = full();
+    settings.insert("WAIT_FOR_MODERATOR", "TRUE");
+    settings.insert("WAIT_MAX_SECONDS", "600");
+    let config = Config::load(&MapSource(settings.clone())).unwrap();
+    assert_eq!(config.waiting, WaitSettings { by_default: true, max_seconds: 600 });
+    settings.insert("WAIT_FOR_MODERATOR", "yes");
+    settings.insert("WAIT_MAX_SECONDS", "2");
+    let error = Config::load(&MapSource(settings)).unwrap_err();
+    assert_eq!(error.setting_names(), vec!["WAIT_FOR_MODERATOR", "WAIT_MAX_SECONDS"]);
+}

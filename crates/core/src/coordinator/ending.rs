@@ -4,7 +4,7 @@
 //! await, so one request wins and one `meeting.ended` is announced.
 
 use super::CONFIRMATION_SECONDS;
-use super::{ended_event, Coordinator, CoordinatorStore, CreateSpec, Instance, Placement, Recovery, Status};
+use super::{ended_event, Coordinator, CoordinatorStore, CreateSpec, Instance, Placement, Recovery, Start, Status};
 use crate::bbb::{InstanceState, Transport};
 use crate::error::AppError;
 use crate::ids::{CreateTime, MeetingId};
@@ -33,6 +33,7 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
         stale: CreateTime,
         server: &ServerId,
         spec: &CreateSpec,
+        start: Start,
         now: i64,
         nonce: impl Fn() -> String,
     ) -> Result<Recovery, AppError> {
@@ -53,7 +54,13 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
                 ended.push(event);
             }
         }
-        let mut grant = self.ensure(spec, now, nonce).await?;
+        let mut grant = match start {
+            Start::May => self.ensure(spec, now, nonce).await?,
+            Start::WaitForModerator => match self.joinable(Some(spec)).await? {
+                Some(grant) => grant,
+                None => return Ok(Recovery::Wait(ended)),
+            },
+        };
         grant.events.extend(ended);
         Ok(Recovery::Join(Box::new(grant)))
     }

@@ -128,6 +128,24 @@ pub trait Placement {
     async fn ended(&self, meeting: &MeetingId, create_time: CreateTime) -> Result<(), AppError>;
 }
 
+/// What a join came to: the instance to join, or a wait for a moderator to start it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    Join(Box<Grant>),
+    /// The meeting does not run and this joiner may not start it (CONTRACT §9).
+    Wait,
+}
+
+/// Whether a join may create the meeting's instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// It may: it creates (or re-homes) when no instance is joinable.
+    May,
+    /// A viewer waiting for a moderator: it joins a running instance, or the one being
+    /// created, and otherwise waits; it never creates or re-homes.
+    WaitForModerator,
+}
+
 /// What a recovery request came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recovery {
@@ -136,6 +154,9 @@ pub enum Recovery {
     Join(Box<Grant>),
     /// BBB says the instance the browser called stale still runs: nothing was dropped.
     StillRunning,
+    /// It was gone, and this viewer waits for a moderator to start the next one; the events
+    /// say what ended.
+    Wait(Vec<Event>),
 }
 
 /// One request's view of the coordinator: its memory plus this request's store, settings, the
@@ -159,6 +180,22 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
         now: i64,
         nonce: impl Fn() -> String,
     ) -> Result<Grant, AppError> {
+        match self.admit(jti, spec, Start::May, now, nonce).await? {
+            Admission::Join(grant) => Ok(*grant),
+            Admission::Wait => unreachable!("a join that may start the meeting never waits"),
+        }
+    }
+
+    /// [`Coordinator::join`] for a joiner who may have to wait: the `jti` is spent when it
+    /// joins and when it waits (the page holds a wait ticket from then on).
+    pub async fn admit(
+        &self,
+        jti: &Jti,
+        spec: &CreateSpec,
+        start: Start,
+        now: i64,
+        nonce: impl Fn() -> String,
+    ) -> Result<Admission, AppError> {
         let born_at = self.memory.born_at.get().unwrap_or(now);
         self.memory.born_at.set(Some(born_at));
         let reservation =
@@ -172,10 +209,43 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
             reservation.keep();
             return Err(TokenError::Replayed.into());
         }
-        let grant = self.ensure(spec, now, nonce).await?;
+        let admission = match start {
+            Start::May => Admission::Join(Box::new(self.ensure(spec, now, nonce).await?)),
+            Start::WaitForModerator => match self.joinable(Some(spec)).await? {
+                Some(grant) => Admission::Join(Box::new(grant)),
+                None => Admission::Wait,
+            },
+        };
         self.store.remember_jti(&jti.id, jti.until).await?;
         reservation.keep();
-        Ok(grant)
+        Ok(admission)
+    }
+
+    /// The instance a waiting viewer may join now: the running one, or the one an in-flight
+    /// create is making (its outcome shared); `None` when neither. Never creates.
+    pub async fn joinable(&self, spec: Option<&CreateSpec>) -> Result<Option<Grant>, AppError> {
+        let drift = |instance: &Instance| spec.map(|spec| instance.drift(spec)).unwrap_or_default();
+        if let Some(instance) = self.current().await? {
+            if instance.joinable() {
+                let drift = drift(&instance);
+                return Ok(Some(Grant { instance, created: false, drift, events: Vec::new() }));
+            }
+        }
+        let Some(receiver) = self.follow_inflight() else {
+            return Ok(None);
+        };
+        let instance = receiver.await.unwrap_or_else(|_| Err(abandoned()))?;
+        let drift = drift(&instance);
+        Ok(Some(Grant { instance, created: false, drift, events: Vec::new() }))
+    }
+
+    /// A place among the waiters of the in-flight create, if there is one.
+    fn follow_inflight(&self) -> Option<oneshot::Receiver<Shared>> {
+        let mut inflight = self.memory.inflight.borrow_mut();
+        let waiters = inflight.as_mut()?;
+        let (sender, receiver) = oneshot::channel();
+        waiters.push(sender);
+        Some(receiver)
     }
 
     /// A recording BBB confirmed (`published` or `unpublished`): `recording.ready`, once per id.
@@ -234,20 +304,11 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
                 rehome = Some((instance.spec().unwrap_or_else(|| spec.clone()), instance.server.clone()));
             }
         }
-        let waiting = {
-            let mut inflight = self.memory.inflight.borrow_mut();
-            match inflight.as_mut() {
-                Some(waiters) => {
-                    let (sender, receiver) = oneshot::channel();
-                    waiters.push(sender);
-                    Some(receiver)
-                }
-                None => {
-                    *inflight = Some(Vec::new());
-                    None
-                }
-            }
-        };
+        // Follow the in-flight create, or become it (no await in between).
+        let waiting = self.follow_inflight();
+        if waiting.is_none() {
+            *self.memory.inflight.borrow_mut() = Some(Vec::new());
+        }
         if let Some(receiver) = waiting {
             let instance = receiver.await.unwrap_or_else(|_| Err(abandoned()))?;
             let drift = instance.drift(spec);

@@ -433,7 +433,7 @@ fn later_tokens_do_not_change_a_running_instance() {
 fn recovered(recovery: Result<Recovery, AppError>) -> Grant {
     match recovery.unwrap() {
         Recovery::Join(grant) => *grant,
-        Recovery::StillRunning => panic!("expected a recovery"),
+        Recovery::StillRunning | Recovery::Wait(_) => panic!("expected a recovery"),
     }
 }
 
@@ -447,6 +447,7 @@ fn recover_drops_only_an_instance_bbb_confirms_gone() {
         CreateTime(1),
         &ServerId::default_id(),
         &spec("Course", true),
+        Start::May,
         NOW,
         nonce,
     )));
@@ -455,13 +456,25 @@ fn recover_drops_only_an_instance_bbb_confirms_gone() {
     // BBB ended it: dropped and created anew, once, however many report it.
     world.fake.end();
     let time = first.instance.create_time;
-    let recovery =
-        recovered(block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), NOW, nonce)));
+    let recovery = recovered(block_on(coordinator.recover(
+        time,
+        &ServerId::default_id(),
+        &spec("Course", true),
+        Start::May,
+        NOW,
+        nonce,
+    )));
     assert!(recovery.created);
     assert_ne!(recovery.instance.create_time, time);
     assert_eq!(world.fake.info_calls.get(), 1);
-    let again =
-        recovered(block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), NOW, nonce)));
+    let again = recovered(block_on(coordinator.recover(
+        time,
+        &ServerId::default_id(),
+        &spec("Course", true),
+        Start::May,
+        NOW,
+        nonce,
+    )));
     assert_eq!(again.instance.create_time, recovery.instance.create_time);
     assert_eq!((world.fake.calls.get(), world.fake.info_calls.get()), (3, 1), "one create, one question");
 }
@@ -474,7 +487,8 @@ fn a_stale_claim_about_a_running_instance_drops_nothing() {
     let time = first.instance.create_time;
     for at in [NOW, NOW + 1, NOW + CONFIRMATION_SECONDS - 1] {
         let answer =
-            block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), at, nonce)).unwrap();
+            block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), Start::May, at, nonce))
+                .unwrap();
         assert_eq!(answer, Recovery::StillRunning);
     }
     assert_eq!(world.fake.info_calls.get(), 1, "BBB's word is kept briefly");
@@ -483,6 +497,7 @@ fn a_stale_claim_about_a_running_instance_drops_nothing() {
             time,
             &ServerId::default_id(),
             &spec("Course", true),
+            Start::May,
             NOW + CONFIRMATION_SECONDS,
             nonce
         ))
@@ -505,6 +520,7 @@ fn when_bbb_cannot_say_nothing_is_dropped() {
         first.instance.create_time,
         &ServerId::default_id(),
         &spec("Course", true),
+        Start::May,
         NOW,
         nonce,
     ))
@@ -683,6 +699,7 @@ fn a_recovery_announces_the_instance_it_dropped() {
         first.instance.create_time,
         &ServerId::default_id(),
         &spec("Course", true),
+        Start::May,
         NOW,
         nonce,
     )));
@@ -820,4 +837,98 @@ fn lost_create_answers_count_per_server() {
         "a's lost create is still honoured"
     );
     assert_eq!(block_on(coordinator.meeting_ended(&on_a, NOW)).unwrap(), Some(vec![]));
+}
+
+fn admit(
+    coordinator: &Coordinator<'_, MemStore, Handle, MemoryPlacement>,
+    id: &str,
+    start: Start,
+    now: i64,
+) -> Result<Admission, AppError> {
+    block_on(coordinator.admit(&jti(id), &spec("Course", true), start, now, nonce))
+}
+
+#[test]
+fn a_waiting_viewer_never_creates_and_spends_its_jti() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    assert_eq!(admit(&coordinator, "v1", Start::WaitForModerator, NOW), Ok(Admission::Wait));
+    assert_eq!((world.fake.calls.get(), world.placement.asked.get()), (0, 0), "no create, no placement");
+    assert_eq!(block_on(coordinator.current()).unwrap(), None);
+    let again = admit(&coordinator, "v1", Start::WaitForModerator, NOW).unwrap_err();
+    assert_eq!(again.code, ErrorCode::TokenReplayed, "the waiting page holds a ticket; the token is spent");
+    assert_eq!(block_on(coordinator.joinable(None)), Ok(None));
+    // The moderator starts it; waiting viewers (and later ones) join the running instance.
+    let started = block_on(coordinator.join(&jti("m"), &spec("Course", true), NOW + 5, nonce)).unwrap();
+    assert!(started.created);
+    let joined = block_on(coordinator.joinable(None)).unwrap().unwrap();
+    assert_eq!((joined.instance.create_time, joined.created), (started.instance.create_time, false));
+    match admit(&coordinator, "v2", Start::WaitForModerator, NOW + 6).unwrap() {
+        Admission::Join(grant) => assert_eq!(grant.instance.create_time, started.instance.create_time),
+        Admission::Wait => panic!("the meeting runs"),
+    }
+    assert_eq!(world.fake.calls.get(), 1, "one create, the moderator's");
+}
+
+#[test]
+fn a_waiting_viewer_shares_a_create_in_flight() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let open = world.hold_next_create();
+    let (moderator, viewer, ticket, ()) = block_on(futures_util::future::join4(
+        coordinator.join(&jti("m"), &spec("Course", true), NOW, nonce),
+        coordinator.admit(&jti("v"), &spec("Course", true), Start::WaitForModerator, NOW, nonce),
+        coordinator.joinable(None),
+        async move { open.send(()).unwrap() },
+    ));
+    let time = moderator.unwrap().instance.create_time;
+    match viewer.unwrap() {
+        Admission::Join(grant) => assert_eq!((grant.instance.create_time, grant.created), (time, false)),
+        Admission::Wait => panic!("a create was in flight"),
+    }
+    assert_eq!(ticket.unwrap().unwrap().instance.create_time, time);
+    assert_eq!(world.fake.calls.get(), 1);
+}
+
+#[test]
+fn a_waiting_viewer_does_not_re_home_or_restart_an_ended_meeting() {
+    let world = World::pool(&["a", "b"]);
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("m1"), &spec("Course", true), NOW, nonce)).unwrap();
+    let lost = first.instance.server.clone();
+    assert!(block_on(coordinator.server_changed(&lost, false)).unwrap());
+    assert_eq!(admit(&coordinator, "v1", Start::WaitForModerator, NOW + 1), Ok(Admission::Wait));
+    let calls = world.server("a").calls.get() + world.server("b").calls.get();
+    assert_eq!(calls, 1, "no re-homing for a viewer");
+    assert!(block_on(coordinator.current()).unwrap().unwrap().is_running(), "nothing ended either");
+    // The meeting ends; viewers who come for its next start wait again.
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("m1"), &spec("Course", true), NOW, nonce)).unwrap();
+    block_on(coordinator.meeting_ended(&first.instance.nonce, NOW + 60)).unwrap();
+    assert_eq!(admit(&coordinator, "v2", Start::WaitForModerator, NOW + 61), Ok(Admission::Wait));
+    assert_eq!(world.fake.calls.get(), 1);
+}
+
+#[test]
+fn a_waiting_viewers_recovery_ends_the_stale_instance_and_waits() {
+    let world = World::new();
+    let coordinator = world.coordinator();
+    let first = block_on(coordinator.join(&jti("m"), &spec("Course", true), NOW, nonce)).unwrap();
+    world.fake.end();
+    let time = first.instance.create_time;
+    let recovery = block_on(coordinator.recover(
+        time,
+        &ServerId::default_id(),
+        &spec("Course", true),
+        Start::WaitForModerator,
+        NOW,
+        nonce,
+    ));
+    match recovery.unwrap() {
+        Recovery::Wait(events) => assert_eq!(events.len(), 1, "its meeting.ended"),
+        other => panic!("expected a wait, got {other:?}"),
+    }
+    assert_eq!(world.fake.calls.get(), 2, "the create and getMeetingInfo: no second create");
+    assert!(!block_on(coordinator.current()).unwrap().unwrap().is_running());
 }

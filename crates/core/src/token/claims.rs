@@ -28,6 +28,8 @@ pub struct JoinClaims {
     pub server_tag: Option<String>,
     /// How many people the host expects: the new meeting's load until a poll sees it.
     pub expected_size: Option<u32>,
+    /// `wait_for_moderator` (CONTRACT §9); `None` leaves it to `WAIT_FOR_MODERATOR`.
+    pub wait_for_moderator: Option<bool>,
 }
 
 impl JoinClaims {
@@ -63,11 +65,8 @@ impl JoinClaims {
                 CreateOptionsError::Invalid(reason) => TokenError::ClaimInvalid(reason),
             })?,
             avatar_url: avatar_url(claims)?,
-            guest: match claims.get("guest") {
-                None => false,
-                Some(Value::Bool(guest)) => *guest,
-                Some(_) => return Err(invalid("`guest` must be a boolean")),
-            },
+            guest: optional_bool(claims, "guest")?.unwrap_or(false),
+            wait_for_moderator: optional_bool(claims, "wait_for_moderator")?,
             server_tag: server_tag(claims)?,
             expected_size: match claims.get("expected_size") {
                 None => None,
@@ -102,6 +101,14 @@ fn optional_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<Option
         None => Ok(None),
         Some(Value::String(value)) => Ok(Some(value)),
         Some(_) => Err(invalid(format!("`{name}` must be a string"))),
+    }
+}
+
+fn optional_bool(claims: &Map<String, Value>, name: &str) -> Result<Option<bool>, TokenError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Bool(value)) => Ok(Some(*value)),
+        Some(_) => Err(invalid(format!("`{name}` must be a boolean"))),
     }
 }
 
