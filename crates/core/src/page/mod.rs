@@ -1,11 +1,14 @@
-//! The few HTML pages a browser sees: errors, BBB's join errors, and "you left the meeting", in
-//! the browser's language (`lang.rs`, catalogues in `words/`). Pure string building with
-//! escaping; the edge adds the security headers (a strict CSP: nothing from another origin).
+//! The few HTML pages a browser sees: errors, BBB's join errors, the waiting room (`waiting.rs`)
+//! and "you left the meeting", in the browser's language (`lang.rs`, catalogues in `words/`).
+//! Pure string building with escaping; the edge adds the security headers (a strict CSP:
+//! nothing from another origin).
 
 mod lang;
+mod waiting;
 mod words;
 
 pub use lang::Lang;
+pub use waiting::{wait_script_hash, waiting_page, WaitingPage};
 pub use words::{words, Words};
 
 use crate::bbb::{BbbMessage, JoinRefusal};
@@ -146,13 +149,19 @@ pub fn parse_bbb_errors(raw_query: &str) -> Vec<BbbMessage> {
 /// The page around `body`: its language, title, a layout that reads on a 375 px phone, and
 /// light and dark themes from `prefers-color-scheme`, all inline (the CSP allows no other origin).
 fn layout(lang: Lang, title: &str, body: &str, back: Option<&str>) -> String {
-    let back = back
-        .map(|url| format!("<p><a href=\"{}\">{}</a></p>", escape(url), escape(words(lang).back)))
-        .unwrap_or_default();
+    document(lang, title, "", &format!("<main><h1>{}</h1>{body}{}</main>", escape(title), back_link(lang, back)))
+}
+
+fn back_link(lang: Lang, back: Option<&str>) -> String {
+    back.map(|url| format!("<p><a href=\"{}\">{}</a></p>", escape(url), escape(words(lang).back))).unwrap_or_default()
+}
+
+/// The document: `head` and `body` are markup already escaped.
+fn document(lang: Lang, title: &str, head: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\">\
-<title>{title}</title><style>{STYLE}</style></head><body><main><h1>{title}</h1>{body}{back}</main></body></html>",
+<title>{title}</title><style>{STYLE}</style>{head}</head><body>{body}</body></html>",
         lang = lang.tag(),
         title = escape(title)
     )
@@ -283,6 +292,7 @@ mod tests {
         let en = words(Lang::En);
         let fields = |w: &Words| {
             [
+                w.waiting_room,
                 w.title_link_invalid,
                 w.title_server_trouble,
                 w.title_not_configured,
@@ -308,6 +318,12 @@ mod tests {
                 w.refused_checksum,
                 w.refused_bad_join_url,
                 w.refused_other,
+                w.title_waiting,
+                w.waiting_lead,
+                w.waiting_as,
+                w.waited,
+                w.waiting_long,
+                w.keep_waiting,
             ]
         };
         for lang in [Lang::De, Lang::Fr, Lang::Es, Lang::PtBr] {

@@ -43,6 +43,15 @@ pub struct Words {
     pub refused_checksum: &'static str,
     pub refused_bad_join_url: &'static str,
     pub refused_other: &'static str,
+    // The waiting room (CONTRACT §9). `{}` is the time waited (`m:ss`) in `waited`, minutes in
+    // `waiting_long`.
+    pub waiting_room: &'static str,
+    pub title_waiting: &'static str,
+    pub waiting_lead: &'static str,
+    pub waiting_as: &'static str,
+    pub waited: &'static str,
+    pub waiting_long: &'static str,
+    pub keep_waiting: &'static str,
 }
 
 /// The catalogue of `lang`.

@@ -28,4 +28,11 @@ pub const WORDS: Words = Words {
     refused_checksum: "Der Konferenzserver konnte den Teilnahme-Link nicht prüfen (ein Konfigurationsproblem dieses Dienstes).",
     refused_bad_join_url: "Der Konferenzserver konnte den Teilnahme-Link nicht verwenden.",
     refused_other: "Der Konferenzserver konnte Sie nicht einlassen.",
+    waiting_room: "Warteraum",
+    title_waiting: "Warten auf den Beginn der Konferenz",
+    waiting_lead: "Die Konferenz hat noch nicht begonnen. Diese Seite bringt Sie hinein, sobald eine Moderatorin oder ein Moderator sie startet: Lassen Sie sie geöffnet, Neuladen ist nicht nötig.",
+    waiting_as: "Sie warten als",
+    waited: "Wartezeit: {}",
+    waiting_long: "Sie warten seit mehr als {} Minuten. Die Konferenz beginnt vielleicht heute nicht: Prüfen Sie den Termin in Ihrem Kurs oder warten Sie weiter.",
+    keep_waiting: "Weiter warten",
 };

@@ -29,4 +29,11 @@ pub const WORDS: Words = Words {
     refused_checksum: "The meeting server could not verify the join link (a configuration problem of this service).",
     refused_bad_join_url: "The meeting server could not use the join link.",
     refused_other: "The meeting server could not let you in.",
+    waiting_room: "Waiting room",
+    title_waiting: "Waiting for the meeting to start",
+    waiting_lead: "The meeting has not started yet. This page takes you in as soon as a moderator starts it: keep it open, there is no need to reload.",
+    waiting_as: "Waiting as",
+    waited: "Waiting time: {}",
+    waiting_long: "You have been waiting for more than {} minutes. The meeting may not start today: check its time in your course, or keep waiting.",
+    keep_waiting: "Keep waiting",
 };

@@ -28,4 +28,11 @@ pub const WORDS: Words = Words {
     refused_checksum: "El servidor de reuniones no pudo verificar el enlace para unirse (un problema de configuración de este servicio).",
     refused_bad_join_url: "El servidor de reuniones no pudo usar el enlace para unirse.",
     refused_other: "El servidor de reuniones no pudo dejarle entrar.",
+    waiting_room: "Sala de espera",
+    title_waiting: "Esperando a que empiece la reunión",
+    waiting_lead: "La reunión todavía no ha empezado. Esta página le hará entrar en cuanto un moderador la inicie: manténgala abierta, no hace falta recargarla.",
+    waiting_as: "Esperando como",
+    waited: "Tiempo de espera: {}",
+    waiting_long: "Lleva esperando más de {} minutos. Puede que la reunión no empiece hoy: compruebe el horario en su curso o siga esperando.",
+    keep_waiting: "Seguir esperando",
 };

@@ -28,4 +28,11 @@ pub const WORDS: Words = Words {
     refused_checksum: "Le serveur de réunion n’a pas pu vérifier le lien de participation (un problème de configuration de ce service).",
     refused_bad_join_url: "Le serveur de réunion n’a pas pu utiliser le lien de participation.",
     refused_other: "Le serveur de réunion n’a pas pu vous admettre.",
+    waiting_room: "Salle d’attente",
+    title_waiting: "En attente du début de la réunion",
+    waiting_lead: "La réunion n’a pas encore commencé. Cette page vous y fera entrer dès qu’un modérateur la démarrera : gardez-la ouverte, inutile de la recharger.",
+    waiting_as: "En attente en tant que",
+    waited: "Temps d’attente : {}",
+    waiting_long: "Vous attendez depuis plus de {} minutes. La réunion ne commencera peut-être pas aujourd’hui : vérifiez son horaire dans votre cours, ou continuez d’attendre.",
+    keep_waiting: "Continuer d’attendre",
 };

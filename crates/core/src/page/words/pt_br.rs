@@ -31,4 +31,11 @@ pub const WORDS: Words = Words {
         "O servidor de reuniões não conseguiu verificar o link de acesso (um problema de configuração deste serviço).",
     refused_bad_join_url: "O servidor de reuniões não conseguiu usar o link de acesso.",
     refused_other: "O servidor de reuniões não pôde deixar você entrar.",
+    waiting_room: "Sala de espera",
+    title_waiting: "Aguardando o início da reunião",
+    waiting_lead: "A reunião ainda não começou. Esta página levará você para dentro assim que um moderador iniciá-la: mantenha-a aberta, não é preciso recarregar.",
+    waiting_as: "Aguardando como",
+    waited: "Tempo de espera: {}",
+    waiting_long: "Você está aguardando há mais de {} minutos. A reunião talvez não comece hoje: confira o horário no seu curso ou continue aguardando.",
+    keep_waiting: "Continuar aguardando",
 };
