@@ -32,12 +32,23 @@ pub fn error(error: &AppError, html: bool, lang: page::Lang, env: &Env) -> Resul
 }
 
 pub fn html(body: &str, status: u16, lang: page::Lang) -> Result<Response> {
+    html_under(body, status, lang, CSP)
+}
+
+/// The waiting room's page: the strict CSP, plus its one inline script (by hash) and a socket
+/// to this origin.
+pub fn waiting_html(body: &str, lang: page::Lang) -> Result<Response> {
+    let csp = format!("{CSP}; script-src {}; connect-src 'self'", page::wait_script_hash());
+    html_under(body, 200, lang, &csp)
+}
+
+fn html_under(body: &str, status: u16, lang: page::Lang, csp: &str) -> Result<Response> {
     let headers = private_headers()?;
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("content-language", lang.tag())?;
     // The page depends on the request's language (the answer is not stored: no-store).
     headers.set("vary", "accept, accept-language")?;
-    headers.set("content-security-policy", CSP)?;
+    headers.set("content-security-policy", csp)?;
     headers.set("x-content-type-options", "nosniff")?;
     Ok(Response::ok(body)?.with_status(status).with_headers(headers))
 }

@@ -10,6 +10,12 @@ pub enum Route {
     JoinError,
     /// `/join/error/{ticket}`.
     JoinErrorTicket(String),
+    /// `/join/wait/{ticket}`: the waiting room's page, or the join once the meeting runs.
+    Wait(String),
+    /// `/join/wait/{ticket}/again`: "keep waiting", a wait started again.
+    WaitAgain(String),
+    /// `/join/wait/{ticket}/socket`: the page's WebSocket to the meeting's Durable Object.
+    WaitSocket(String),
     Left,
     Healthz,
     /// `/callbacks/meeting-ended/{token}`.
@@ -90,6 +96,24 @@ const TABLE: &[Entry] = &[
         name: "join_error",
         allow: "GET",
         methods: &[(Method::Get, |v| Route::JoinErrorTicket(v[0].clone()))],
+    },
+    Entry {
+        path: &[Word("join"), Word("wait"), Value],
+        name: "wait",
+        allow: "GET",
+        methods: &[(Method::Get, |v| Route::Wait(v[0].clone()))],
+    },
+    Entry {
+        path: &[Word("join"), Word("wait"), Value, Word("again")],
+        name: "wait",
+        allow: "GET",
+        methods: &[(Method::Get, |v| Route::WaitAgain(v[0].clone()))],
+    },
+    Entry {
+        path: &[Word("join"), Word("wait"), Value, Word("socket")],
+        name: "wait_socket",
+        allow: "GET",
+        methods: &[(Method::Get, |v| Route::WaitSocket(v[0].clone()))],
     },
     Entry { path: &[Word("left")], name: "left", allow: "GET", methods: &[(Method::Get, |_| Route::Left)] },
     Entry { path: &[Word("healthz")], name: "healthz", allow: "GET", methods: &[(Method::Get, |_| Route::Healthz)] },
@@ -216,6 +240,8 @@ impl Route {
         match self {
             Route::Join => "join",
             Route::JoinError | Route::JoinErrorTicket(_) => "join_error",
+            Route::Wait(_) | Route::WaitAgain(_) => "wait",
+            Route::WaitSocket(_) => "wait_socket",
             Route::Left => "left",
             Route::Healthz => "healthz",
             Route::MeetingEnded(_) => "meeting_ended",
@@ -277,6 +303,12 @@ mod tests {
         assert_eq!(route(Method::Post, "/join/error/abc.def"), wrong("join_error", "GET"));
         assert_eq!(route(Method::Get, "/join/error/a/b"), Matched::NotFound);
         assert_eq!(route(Method::Get, "/join/error/"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/join/wait/t.s"), Matched::Route(Route::Wait("t.s".into())));
+        assert_eq!(route(Method::Get, "/join/wait/t.s/again"), Matched::Route(Route::WaitAgain("t.s".into())));
+        assert_eq!(route(Method::Get, "/join/wait/t.s/socket"), Matched::Route(Route::WaitSocket("t.s".into())));
+        assert_eq!(route(Method::Post, "/join/wait/t.s"), wrong("wait", "GET"));
+        assert_eq!(route(Method::Get, "/join/wait"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/join/wait/t.s/other"), Matched::NotFound);
         assert_eq!(
             route(Method::Get, "/callbacks/meeting-ended/x.y.z"),
             Matched::Route(Route::MeetingEnded("x.y.z".into()))

@@ -6,19 +6,24 @@ use std::rc::Rc;
 
 use bbb_core::bbb::RecordingFilter;
 use bbb_core::coordinator::{
-    recording_hosts, Coordinator, CoordinatorMemory, CoordinatorStore, CreateSpec, Grant, Instance, Recovery, Settled,
+    recording_hosts, Admission, Coordinator, CoordinatorMemory, CoordinatorStore, CreateSpec, Grant, Instance,
+    Recovery, Settled, Start,
 };
 use bbb_core::create_options::CreateOptions;
+use bbb_core::waiting::WaitTicket;
 use bbb_core::webhook::Event;
 use bbb_core::{AppError, Config, ErrorCode, MeetingId};
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
+};
 
 use super::delivery::deliver_due;
 use super::protocol::{
-    CallbackReply, EndedCall, GrantReply, JoinCall, ReconcileCall, RecordingCall, RecoverCall, RecoverReply,
-    ServerChangedCall, SettleCall, SettleReply, StateCall,
+    CallbackReply, EndedCall, GrantReply, JoinCall, MeetingState, ReconcileCall, RecordingCall, RecoverCall,
+    RecoverReply, ServerChangedCall, SettleCall, SettleReply, StateCall, WaitCall, WAIT_SOCKET_PATH,
 };
 use super::store::{alarm_time, DoStore};
+use super::waiters;
 use crate::clock::now_seconds;
 use crate::do_call::{read, reply, Call};
 use crate::pool::client::PoolPlacement;
@@ -26,7 +31,7 @@ use crate::transport::FetchTransport;
 
 type Here<'a> = Coordinator<'a, DoStore<'a>, FetchTransport, PoolPlacement<'a>>;
 
-#[durable_object(alarm)] // fetch and alarm only: no websocket glue in the wasm
+#[durable_object] // fetch, alarm, and the waiting room's hibernating sockets
 pub struct MeetingCoordinator {
     state: State,
     env: Env,
@@ -67,12 +72,28 @@ impl DurableObject for MeetingCoordinator {
         match req.path().as_str() {
             JoinCall::PATH => {
                 let call: JoinCall = read(&mut req).await?;
-                let grant = here.join(&call.jti, &call.spec, now, crate::random::nonce).await;
-                let grant = match grant {
-                    Ok(grant) => self.after_grant(&here, grant, now).await.map(|g| grant_reply(g, &transport)),
+                let start = if call.waits { Start::WaitForModerator } else { Start::May };
+                let admission = here.admit(&call.jti, &call.spec, start, now, crate::random::nonce).await;
+                let grant = match admission {
+                    Ok(Admission::Join(grant)) => {
+                        self.after_grant(&here, *grant, now).await.map(|g| Some(grant_reply(g, &transport)))
+                    }
+                    Ok(Admission::Wait) => Ok(None),
                     Err(error) => Err(error),
                 };
                 reply::<JoinCall>(grant)
+            }
+            WaitCall::PATH => {
+                let grant = here.joinable(None).await.map(|g| g.map(|g| grant_reply(g, &transport)));
+                reply::<WaitCall>(grant)
+            }
+            path if path.starts_with(WAIT_SOCKET_PATH) => {
+                let sealed = &path[WAIT_SOCKET_PATH.len()..];
+                let Ok(ticket) = WaitTicket::open(&config.callbacks.all(), sealed, now) else {
+                    return Response::error("bad wait ticket", 401);
+                };
+                let running = here.current().await.ok().flatten().is_some_and(|i| i.joinable());
+                waiters::accept(&self.state, &config, &ticket, running, now)
             }
             RecoverCall::PATH => {
                 let call: RecoverCall = read(&mut req).await?;
@@ -115,7 +136,12 @@ impl DurableObject for MeetingCoordinator {
                 };
                 reply::<RecordingCall>(outcome)
             }
-            StateCall::PATH => reply::<StateCall>(here.current().await),
+            StateCall::PATH => {
+                let state = here.current().await;
+                reply::<StateCall>(
+                    state.map(|instance| MeetingState { instance, waiting: waiters::count(&self.state) }),
+                )
+            }
             SettleCall::PATH => {
                 let call: SettleCall = read(&mut req).await?;
                 let outcome = match here.settle(call.create_time, now).await {
@@ -163,6 +189,21 @@ impl DurableObject for MeetingCoordinator {
         }
         Response::ok("")
     }
+
+    /// Pings are answered by the auto-response; a page sends nothing else.
+    async fn websocket_message(&self, _: WebSocket, _: WebSocketIncomingMessage) -> Result<()> {
+        Ok(())
+    }
+
+    /// A page went away: complete the close.
+    async fn websocket_close(&self, socket: WebSocket, _: usize, _: String, _: bool) -> Result<()> {
+        let _ = socket.close(Some(1000), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _: WebSocket, _: worker::Error) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl MeetingCoordinator {
@@ -171,6 +212,7 @@ impl MeetingCoordinator {
     async fn after_grant(&self, here: &Here<'_>, grant: Grant, now: i64) -> std::result::Result<Grant, AppError> {
         self.announce(here.store, here.config, grant.events.clone(), now).await.map_err(|_| AppError::internal())?;
         if grant.created {
+            self.release_waiters(here.config, &grant.instance.meeting, now);
             if let Ok(meeting) = MeetingId::parse(&grant.instance.meeting) {
                 self.register(&meeting).await;
             }
@@ -185,13 +227,31 @@ impl MeetingCoordinator {
         now: i64,
     ) -> std::result::Result<RecoverReply, AppError> {
         let spec = spec_of(call, here.current().await?);
-        match here.recover(call.stale, &call.server, &spec, now, crate::random::nonce).await? {
+        let start = if call.waits { Start::WaitForModerator } else { Start::May };
+        let calls = || here.transport.calls();
+        match here.recover(call.stale, &call.server, &spec, start, now, crate::random::nonce).await? {
             Recovery::Join(grant) => {
                 let grant = self.after_grant(here, *grant, now).await?;
                 let grant = grant_reply(grant, here.transport);
-                Ok(RecoverReply { bbb_calls: grant.bbb_calls, grant: Some(grant) })
+                Ok(RecoverReply { bbb_calls: grant.bbb_calls, grant: Some(grant), wait_for: None })
             }
-            Recovery::StillRunning => Ok(RecoverReply { grant: None, bbb_calls: here.transport.calls() }),
+            Recovery::StillRunning => Ok(RecoverReply { grant: None, bbb_calls: calls(), wait_for: None }),
+            Recovery::Wait(ended) => {
+                self.announce(here.store, here.config, ended, now).await.map_err(|_| AppError::internal())?;
+                Ok(RecoverReply { grant: None, bbb_calls: calls(), wait_for: Some(spec.name) })
+            }
+        }
+    }
+
+    /// A start: every waiting page goes in (CONTRACT §9).
+    fn release_waiters(&self, config: &Config, meeting: &str, now: i64) {
+        let released = waiters::release(&self.state, config, now);
+        if released > 0 {
+            let line = serde_json::json!({
+                "route": "coordinator", "note": "waiters_released", "meeting": meeting,
+                "released": released, "memory_bytes": waiters::memory_bytes(),
+            });
+            worker::console_log!("{line}");
         }
     }
 

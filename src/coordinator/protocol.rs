@@ -8,14 +8,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::do_call::call;
 
-/// Spend `jti` and make sure the meeting runs (placing it if it must be created).
+/// Spend `jti` and make sure the meeting runs (placing it if it must be created), or, for a
+/// viewer who `waits`, join it only if it runs. `None`: that viewer waits (CONTRACT §9).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct JoinCall {
     pub jti: Jti,
     pub spec: CreateSpec,
+    #[serde(default)]
+    pub waits: bool,
 }
 
-call!(JoinCall => "/join", GrantReply);
+call!(JoinCall => "/join", Option<GrantReply>);
+
+/// A waiting viewer's page asks whether the meeting runs now. `None`: not yet. Never creates.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WaitCall {}
+
+call!(WaitCall => "/wait", Option<GrantReply>);
+
+/// A waiting page's WebSocket: `GET` with `Upgrade: websocket` to this path followed by the
+/// sealed wait ticket. Not a JSON call: the answer is the `101` with the socket, held by the
+/// object (hibernating) until a start sends it `{"go": "/join/wait/{ticket}"}`.
+pub const WAIT_SOCKET_PATH: &str = "/wait-socket/";
 
 /// BBB refused a join into the instance created at `stale` on `server`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -24,6 +38,9 @@ pub struct RecoverCall {
     #[serde(default)]
     pub server: ServerId,
     pub stale: CreateTime,
+    /// The viewer waits for a moderator: a recovery that finds the instance gone does not create.
+    #[serde(default)]
+    pub waits: bool,
 }
 
 call!(RecoverCall => "/recover", RecoverReply);
@@ -55,11 +72,19 @@ pub struct ReconcileCall {
 
 call!(ReconcileCall => "/reconcile", CallbackReply);
 
-/// What the coordinator holds (`None` when it never created an instance).
+/// What the coordinator holds.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct StateCall {}
 
-call!(StateCall => "/state", Option<Instance>);
+call!(StateCall => "/state", MeetingState);
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MeetingState {
+    /// `None` when it never created an instance.
+    pub instance: Option<Instance>,
+    /// Waiting pages with an open socket.
+    pub waiting: u32,
+}
 
 /// From the pool: its poll did not see the instance created at `create_time`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -100,6 +125,9 @@ pub struct CallbackReply {
 pub struct RecoverReply {
     pub grant: Option<GrantReply>,
     pub bbb_calls: u32,
+    /// The instance was gone and the viewer waits for the next start: the meeting's name.
+    #[serde(default)]
+    pub wait_for: Option<String>,
 }
 
 /// The instance to join, on which server, and what it cost.

@@ -44,13 +44,13 @@ pub async fn handle(mut req: Request, env: &Env, route: &Route, log: &mut Reques
             let meeting = meeting_id(&decoded(meeting))?;
             log.meeting = Some(meeting.as_str().to_owned());
             let state = client::call(env, &meeting, &StateCall {}).await?;
-            let (server, info) = meeting_info(&config, &transport, &meeting, state.as_ref()).await?;
-            api::meeting_json(Some(&info), &server.id, state.as_ref())
+            let (server, info) = meeting_info(&config, &transport, &meeting, state.instance.as_ref()).await?;
+            api::meeting_json(Some(&info), &server.id, state.instance.as_ref(), state.waiting)
         }
         Route::ApiMeetingEnd(meeting) => {
             let meeting = meeting_id(&decoded(meeting))?;
             log.meeting = Some(meeting.as_str().to_owned());
-            let state = client::call(env, &meeting, &StateCall {}).await?;
+            let state = client::call(env, &meeting, &StateCall {}).await?.instance;
             let (server, _) = meeting_info(&config, &transport, &meeting, state.as_ref()).await?;
             server.client(&transport, timeout).end_meeting(&meeting).await?;
             json!({ "meeting": meeting.as_str(), "server": server.id.as_str(), "end_requested": true })
@@ -62,7 +62,7 @@ pub async fn handle(mut req: Request, env: &Env, route: &Route, log: &mut Reques
             let servers = match &query.filter {
                 RecordingFilter::Meeting(meeting) => {
                     log.meeting = Some(meeting.as_str().to_owned());
-                    let state = client::call(env, meeting, &StateCall {}).await?;
+                    let state = client::call(env, meeting, &StateCall {}).await?.instance;
                     recording_hosts(&config.pool, state.as_ref())
                 }
                 RecordingFilter::Record(id) => vec![recording_host(env, &config, &transport, id).await?.id.clone()],

@@ -4,6 +4,7 @@
 
 use bbb_core::join::{prepare_verified, signed_join};
 use bbb_core::log::RequestLog;
+use bbb_core::waiting::WaitTicket;
 use bbb_core::{AppError, ErrorCode};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
@@ -26,8 +27,14 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
     log.meeting = Some(join.participant.meeting.as_str().to_owned());
     log.role = Some(join.participant.role.name());
 
-    let call = JoinCall { jti: join.jti.clone(), spec: join.spec.clone() };
-    let grant = client::call(env, &join.participant.meeting, &call).await?;
+    let call = JoinCall { jti: join.jti.clone(), spec: join.spec.clone(), waits: join.participant.waits };
+    let Some(grant) = client::call(env, &join.participant.meeting, &call).await? else {
+        // A viewer before the meeting runs: the waiting room (CONTRACT §9); the jti is spent.
+        log.note = Some("waiting");
+        let ticket =
+            WaitTicket::begin(join.participant, join.spec.name, now, &config.waiting).ok_or_else(AppError::internal)?;
+        return crate::routes::wait::waiting(&req, &config, &ticket, now);
+    };
     record(log, &grant);
     let server = grant_server(&config, &grant)?;
     let location = signed_join(&config, server, &join.participant, grant.create_time, now, false);

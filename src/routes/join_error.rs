@@ -8,6 +8,7 @@ use bbb_core::bbb::JoinRefusal;
 use bbb_core::join::{refused, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::ticket::Ticket;
+use bbb_core::waiting::WaitTicket;
 use bbb_core::{page, AppError, Config};
 use worker::{Env, Request, Response};
 
@@ -28,7 +29,7 @@ pub async fn handle(
     let config = crate::env_source::load(env).ok();
     if let (Some(config), Some(sealed), Some(refusal)) = (&config, sealed, refusal) {
         if refusal.is_stale_instance() {
-            if let Some(response) = recover(config, env, sealed, log).await? {
+            if let Some(response) = recover(req, config, env, sealed, log).await? {
                 return Ok(response);
             }
         }
@@ -47,7 +48,13 @@ pub async fn handle(
 }
 
 /// The recovery of a stale instance, when the ticket is good and BBB confirms; `None` otherwise.
-async fn recover(config: &Config, env: &Env, sealed: &str, log: &mut RequestLog) -> Result<Option<Response>, AppError> {
+async fn recover(
+    req: &Request,
+    config: &Config,
+    env: &Env,
+    sealed: &str,
+    log: &mut RequestLog,
+) -> Result<Option<Response>, AppError> {
     let now = now_seconds();
     // A forged or expired ticket only means no recovery: the reason is still shown.
     let Ok(ticket) = Ticket::open(&config.callbacks.all(), sealed, now) else {
@@ -62,8 +69,17 @@ async fn recover(config: &Config, env: &Env, sealed: &str, log: &mut RequestLog)
         meeting: ticket.participant.meeting.clone(),
         server: ticket.server.clone(),
         stale: ticket.create_time,
+        waits: ticket.participant.waits,
     };
     let reply = client::call(env, &ticket.participant.meeting, &call).await?;
+    if let Some(meeting_name) = reply.wait_for {
+        // The instance is gone and this viewer waits for the next start.
+        log.bbb_calls = reply.bbb_calls;
+        log.note = Some("waiting");
+        let ticket =
+            WaitTicket::begin(ticket.participant, meeting_name, now, &config.waiting).ok_or_else(AppError::internal)?;
+        return crate::routes::wait::waiting(req, config, &ticket, now).map(Some);
+    }
     let Some(grant) = reply.grant else {
         log.bbb_calls = reply.bbb_calls;
         log.note = Some("still_running");

@@ -5,3 +5,4 @@ pub mod healthz;
 pub mod join;
 pub mod join_error;
 pub mod left;
+pub mod wait;

@@ -1,4 +1,4 @@
-// Pages a browser sees (CONTRACT §9): in the language it asks for (Accept-Language) among
+// Pages a browser sees (CONTRACT §9), the waiting room's among them: in the language it asks for (Accept-Language) among
 // English, German, French, Spanish and Portuguese (Brazil), else English; with <html lang>, a
 // title, a layout that fits a 375 px phone without sideways scrolling, light and dark themes, and
 // nothing loaded from another origin. Headless Chromium renders each; screenshots go to
@@ -20,11 +20,11 @@ const ARTIFACTS = join(ROOT, "tests/artifacts/pages");
 
 // What each language's pages must say (written here, not read from the worker).
 const EXPECTED = {
-  en: { accept: "en-US,en;q=0.9", expired: "This join link is not valid", full: "The meeting is full.", left: "You left the meeting" },
-  de: { accept: "de-DE,de;q=0.9,en;q=0.5", expired: "Dieser Teilnahme-Link ist nicht gültig", full: "Die Konferenz ist voll.", left: "Sie haben die Konferenz verlassen" },
-  fr: { accept: "fr-CA,fr;q=0.8", expired: "Ce lien de participation n’est pas valide", full: "La réunion est complète.", left: "Vous avez quitté la réunion" },
-  es: { accept: "es-419,es;q=0.9", expired: "Este enlace para unirse no es válido", full: "La reunión está llena.", left: "Ha salido de la reunión" },
-  "pt-BR": { accept: "pt-BR", expired: "Este link de acesso não é válido", full: "A reunião está lotada.", left: "Você saiu da reunião" },
+  en: { accept: "en-US,en;q=0.9", expired: "This join link is not valid", full: "The meeting is full.", left: "You left the meeting", waiting: "The meeting has not started yet." },
+  de: { accept: "de-DE,de;q=0.9,en;q=0.5", expired: "Dieser Teilnahme-Link ist nicht gültig", full: "Die Konferenz ist voll.", left: "Sie haben die Konferenz verlassen", waiting: "Die Konferenz hat noch nicht begonnen." },
+  fr: { accept: "fr-CA,fr;q=0.8", expired: "Ce lien de participation n’est pas valide", full: "La réunion est complète.", left: "Vous avez quitté la réunion", waiting: "La réunion n’a pas encore commencé." },
+  es: { accept: "es-419,es;q=0.9", expired: "Este enlace para unirse no es válido", full: "La reunión está llena.", left: "Ha salido de la reunión", waiting: "La reunión todavía no ha empezado." },
+  "pt-BR": { accept: "pt-BR", expired: "Este link de acesso não é válido", full: "A reunião está lotada.", left: "Você saiu da reunião", waiting: "A reunião ainda não começou." },
 };
 
 let sim;
@@ -52,6 +52,8 @@ const PAGES = {
   expired: expiredLink,
   full: () => `/join/error?errors=${encodeURIComponent(JSON.stringify([{ key: "maxParticipantsReached", message: "Call 0800 to unlock" }]))}`,
   left: () => "/left",
+  // A viewer before the meeting runs (a new token each time: the wait spends it).
+  waiting: () => `/join?token=${sign(joinClaims({ issuer: "lms", audience: "edge", meeting: "pages-waiting", meeting_name: "Biologie 101 – Zellen", name: "Zoë", wait_for_moderator: true }), JWT_SECRET)}`,
 };
 
 async function fetchPage(path, acceptLanguage) {

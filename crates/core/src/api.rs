@@ -171,10 +171,17 @@ pub fn per_server_page(query: &RecordingQuery, servers: usize) -> Option<(u32, u
     }
 }
 
-/// A meeting as BBB (`server`) reports it, with what the coordinator knows.
-pub fn meeting_json(info: Option<&MeetingInfo>, server: &ServerId, coordinator: Option<&Instance>) -> Value {
+/// A meeting for the API: BBB's `getMeetingInfo`, where it runs, what its coordinator holds, and
+/// how many viewers wait for it on a waiting page (CONTRACT §9).
+pub fn meeting_json(
+    info: Option<&MeetingInfo>,
+    server: &ServerId,
+    coordinator: Option<&Instance>,
+    waiting: u32,
+) -> Value {
     let mut body = Map::new();
     body.insert("server".into(), json!(server.as_str()));
+    body.insert("waiting".into(), json!(waiting));
     if let Some(info) = info {
         body.insert("meeting".into(), json!(info.meeting_id));
         body.insert("name".into(), json!(info.meeting_name));
