@@ -35,10 +35,12 @@ const page = (title, body) => `<!doctype html><html lang="en"><head><meta charse
 <style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}button{font-size:1rem;margin:.3rem .3rem 0 0}
 input{font-size:1rem}li{margin:.4rem 0}small{color:#666}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
 
-function joinToken(name, teacher) {
+/** `as`: `teacher`, `student`, or `waiting` (a student who waits for the teacher, CONTRACT §9). */
+function joinToken(name, as) {
   const sub = `demo-${name.toLowerCase().replace(/[^a-z0-9]+/g, "-") || randomUUID()}`;
   return sign(joinClaims({ issuer: ISSUER, audience: AUDIENCE, meeting: MEETING, name, sub, meeting_name: "Demo room",
-    roles: teacher ? ["Instructor"] : ["Learner"], create: { record: true } }), SECRET);
+    roles: as === "teacher" ? ["Instructor"] : ["Learner"], create: { record: true },
+    ...(as === "waiting" ? { wait_for_moderator: true } : {}) }), SECRET);
 }
 
 function apiToken() {
@@ -68,12 +70,15 @@ const server = createServer(async (req, res) => {
     if (req.method === "GET" && url.pathname === "/") {
       return send(200, page("Demo host app", `<p>This page plays your LMS: it knows who you are and mints a join token for bbb-edge.</p>
 <form method="post" action="/join"><label>Your name <input name="name" value="Ada Lovelace" required></label><br>
-<button name="as" value="teacher">Join as teacher</button><button name="as" value="student">Join as student</button></form>
+<button name="as" value="teacher">Join as teacher</button><button name="as" value="student">Join as student</button>
+<button name="as" value="waiting">Join as student, wait for the teacher</button></form>
+<p><small>To see the waiting room, use two windows: join as a student who waits in one (before the meeting runs),
+then as the teacher in the other. The student's window goes in by itself.</small></p>
 <p><a href="/recordings">List recordings</a></p>`));
     }
     if (req.method === "POST" && url.pathname === "/join") {
       const params = await form(req);
-      const token = joinToken(params.get("name") || "Guest", params.get("as") === "teacher");
+      const token = joinToken(params.get("name") || "Guest", params.get("as"));
       // A POST to the worker: link scanners cannot spend a single-use token that is never in a URL.
       return send(200, page("Joining…", `<form method="post" action="${escape(WORKER)}/join"><input type="hidden" name="token" value="${escape(token)}">
 <noscript><button>Continue</button></noscript></form><script>document.forms[0].submit()</script>`));

@@ -93,7 +93,7 @@ cat <<TEXT
 
 bbb-edge is running at http://127.0.0.1:${WORKER_PORT} against the BBB simulator(s): ${sims}
 
-  Try it in a browser: http://127.0.0.1:${DEMO_PORT}/   (a demo host app: join as teacher or student, list recordings)
+  Try it in a browser: http://127.0.0.1:${DEMO_PORT}/   (a demo host app: join as teacher or student, or as a student who waits for the teacher; list recordings)
 
   Or open a link directly. Join as moderator:
     $(node scripts/join-link.mjs --name "Ada Lovelace" --roles Instructor)

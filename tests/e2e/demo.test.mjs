@@ -79,3 +79,28 @@ test("list recordings, before and after one is made", async () => {
   await page.screenshot({ path: join(ARTIFACTS, "demo-recordings.png") });
   await page.close();
 });
+
+test("two windows: a student waits for the teacher, and goes in when the teacher joins", async () => {
+  // The earlier tests started the demo room; end it (BBB calls the worker back), so it must start again.
+  await sim.endMeeting("demo-room");
+  const student = await browser.newPage();
+  for (let i = 0; i < 50; i++) {
+    await student.goto(demoUrl);
+    await student.fill('input[name="name"]', "Marie Curie");
+    await student.click('button:has-text("wait for the teacher")');
+    // The worker's waiting page (its script puts the ticket in the address), or the meeting
+    // itself while the end callback has not landed yet.
+    await student.waitForURL((url) => url.href.startsWith(`${worker.origin}/join/wait/`) || url.pathname.includes("BigBlueButton"));
+    if (student.url().startsWith(worker.origin)) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.equal(await student.textContent("h1"), "Demo room");
+  assert.match(await student.textContent("main"), /Waiting as Marie Curie/);
+  await student.screenshot({ path: join(ARTIFACTS, "demo-waiting.png") });
+  const teacher = await joinAs("Join as teacher", "Grace Hopper");
+  await student.waitForURL(/\/client\/BigBlueButton\.html/, { timeout: 2000 });
+  assert.equal(await student.textContent('[data-testid="role"]'), "VIEWER");
+  assert.equal(await student.textContent('[data-testid="full-name"]'), "Marie Curie");
+  await teacher.close();
+  await student.close();
+});
