@@ -430,6 +430,16 @@ fn later_tokens_do_not_change_a_running_instance() {
     assert!(state.nonce.starts_with("nonce-"));
 }
 
+/// A recovery of the pool of one's instance created at `stale`, with the usual spec.
+fn recover(
+    coordinator: &Coordinator<'_, MemStore, Handle, MemoryPlacement>,
+    stale: CreateTime,
+    start: Start,
+    now: i64,
+) -> Result<Recovery, AppError> {
+    block_on(coordinator.recover(stale, &ServerId::default_id(), &spec("Course", true), start, now, nonce))
+}
+
 fn recovered(recovery: Result<Recovery, AppError>) -> Grant {
     match recovery.unwrap() {
         Recovery::Join(grant) => *grant,
@@ -443,38 +453,17 @@ fn recover_drops_only_an_instance_bbb_confirms_gone() {
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     // Someone reports an instance that is not the current one: nothing is dropped, BBB not asked.
-    let other = recovered(block_on(coordinator.recover(
-        CreateTime(1),
-        &ServerId::default_id(),
-        &spec("Course", true),
-        Start::May,
-        NOW,
-        nonce,
-    )));
+    let other = recovered(recover(&coordinator, CreateTime(1), Start::May, NOW));
     assert_eq!(other.instance.create_time, first.instance.create_time);
     assert_eq!(world.fake.calls.get(), 1);
     // BBB ended it: dropped and created anew, once, however many report it.
     world.fake.end();
     let time = first.instance.create_time;
-    let recovery = recovered(block_on(coordinator.recover(
-        time,
-        &ServerId::default_id(),
-        &spec("Course", true),
-        Start::May,
-        NOW,
-        nonce,
-    )));
+    let recovery = recovered(recover(&coordinator, time, Start::May, NOW));
     assert!(recovery.created);
     assert_ne!(recovery.instance.create_time, time);
     assert_eq!(world.fake.info_calls.get(), 1);
-    let again = recovered(block_on(coordinator.recover(
-        time,
-        &ServerId::default_id(),
-        &spec("Course", true),
-        Start::May,
-        NOW,
-        nonce,
-    )));
+    let again = recovered(recover(&coordinator, time, Start::May, NOW));
     assert_eq!(again.instance.create_time, recovery.instance.create_time);
     assert_eq!((world.fake.calls.get(), world.fake.info_calls.get()), (3, 1), "one create, one question");
 }
@@ -486,24 +475,11 @@ fn a_stale_claim_about_a_running_instance_drops_nothing() {
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     let time = first.instance.create_time;
     for at in [NOW, NOW + 1, NOW + CONFIRMATION_SECONDS - 1] {
-        let answer =
-            block_on(coordinator.recover(time, &ServerId::default_id(), &spec("Course", true), Start::May, at, nonce))
-                .unwrap();
+        let answer = recover(&coordinator, time, Start::May, at).unwrap();
         assert_eq!(answer, Recovery::StillRunning);
     }
     assert_eq!(world.fake.info_calls.get(), 1, "BBB's word is kept briefly");
-    assert_eq!(
-        block_on(coordinator.recover(
-            time,
-            &ServerId::default_id(),
-            &spec("Course", true),
-            Start::May,
-            NOW + CONFIRMATION_SECONDS,
-            nonce
-        ))
-        .unwrap(),
-        Recovery::StillRunning
-    );
+    assert_eq!(recover(&coordinator, time, Start::May, NOW + CONFIRMATION_SECONDS).unwrap(), Recovery::StillRunning);
     assert_eq!(world.fake.info_calls.get(), 2);
     let stored = world.store.instance.borrow().clone().unwrap();
     assert_eq!(stored, first.instance, "not ended, not re-created, the same callback nonce");
@@ -516,15 +492,7 @@ fn when_bbb_cannot_say_nothing_is_dropped() {
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     world.fake.failures.borrow_mut().push_back(Err(TransportError::Timeout));
-    let error = block_on(coordinator.recover(
-        first.instance.create_time,
-        &ServerId::default_id(),
-        &spec("Course", true),
-        Start::May,
-        NOW,
-        nonce,
-    ))
-    .unwrap_err();
+    let error = recover(&coordinator, first.instance.create_time, Start::May, NOW).unwrap_err();
     assert_eq!(error.code, ErrorCode::BbbTimeout);
     assert!(world.store.instance.borrow().as_ref().unwrap().is_running());
 }
@@ -695,14 +663,7 @@ fn a_recovery_announces_the_instance_it_dropped() {
     let coordinator = world.coordinator();
     let first = block_on(coordinator.join(&jti("a"), &spec("Course", true), NOW, nonce)).unwrap();
     world.fake.end();
-    let recovered = recovered(block_on(coordinator.recover(
-        first.instance.create_time,
-        &ServerId::default_id(),
-        &spec("Course", true),
-        Start::May,
-        NOW,
-        nonce,
-    )));
+    let recovered = recovered(recover(&coordinator, first.instance.create_time, Start::May, NOW));
     assert_eq!(recovered.events.len(), 1);
     let late_callback = block_on(coordinator.meeting_ended(&first.instance.nonce, NOW)).unwrap();
     assert!(late_callback.is_none() || late_callback == Some(vec![]), "never a second meeting.ended");
@@ -917,14 +878,7 @@ fn a_waiting_viewers_recovery_ends_the_stale_instance_and_waits() {
     let first = block_on(coordinator.join(&jti("m"), &spec("Course", true), NOW, nonce)).unwrap();
     world.fake.end();
     let time = first.instance.create_time;
-    let recovery = block_on(coordinator.recover(
-        time,
-        &ServerId::default_id(),
-        &spec("Course", true),
-        Start::WaitForModerator,
-        NOW,
-        nonce,
-    ));
+    let recovery = recover(&coordinator, time, Start::WaitForModerator, NOW);
     match recovery.unwrap() {
         Recovery::Wait(events) => assert_eq!(events.len(), 1, "its meeting.ended"),
         other => panic!("expected a wait, got {other:?}"),
