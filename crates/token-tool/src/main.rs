@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! bbb-edge-token join --meeting m1 --name Ada [--roles Instructor,Learner] [--role moderator]
-//!                [--sub u1] [--meeting-name "Algebra"] [--create record=true] [--guest]
+//!                [--sub u1] [--meeting-name "Algebra"] [--create record=true] [--guest] [--wait]
 //!                [--lifetime 120] [--alg HS256]
 //! bbb-edge-token api [--sub lms-backend] [--scope "api"|"admin"] [--lifetime 120]
 //! bbb-edge-token verify TOKEN
@@ -25,7 +25,7 @@ use sha2::{Sha256, Sha384, Sha512};
 
 const USAGE: &str = "usage:
   bbb-edge-token join --meeting ID --name NAME [--roles A,B] [--role moderator|viewer] [--sub ID]
-                      [--meeting-name NAME] [--create key=value]... [--guest] [--avatar-url URL]
+                      [--meeting-name NAME] [--create key=value]... [--guest] [--wait] [--avatar-url URL]
                       [--lifetime SECONDS] [--alg HS256|HS384|HS512]
   bbb-edge-token api [--sub ID] [--scope api|admin] [--lifetime SECONDS] [--alg ...]
   bbb-edge-token verify TOKEN
@@ -80,7 +80,7 @@ impl Args {
         args.command = it.next().ok_or("no command")?;
         while let Some(arg) = it.next() {
             match arg.strip_prefix("--") {
-                Some("guest") => args.flags.entry("guest".into()).or_default().push("true".into()),
+                Some(flag @ ("guest" | "wait")) => args.flags.entry(flag.into()).or_default().push("true".into()),
                 Some(name) => {
                     let value = it.next().ok_or(format!("--{name} needs a value"))?;
                     args.flags.entry(name.to_owned()).or_default().push(value);
@@ -151,6 +151,10 @@ fn join_claims(args: &Args) -> Result<Map<String, Value>, String> {
     }
     if args.one("guest").is_some() {
         claims.insert("guest".into(), json!(true));
+    }
+    // A viewer who waits for a moderator instead of starting the meeting (CONTRACT §9).
+    if args.one("wait").is_some() {
+        claims.insert("wait_for_moderator".into(), json!(true));
     }
     if let Some(pairs) = args.flags.get("create") {
         let mut create = Map::new();
@@ -262,11 +266,12 @@ fn verify(settings: &Settings, args: &Args) -> ExitCode {
     match prepare(&config, token, now) {
         Ok(join) => {
             println!(
-                "OK: {} joins meeting {:?} as {}, valid {} more seconds (the jti is spent on first use)",
+                "OK: {} joins meeting {:?} as {}, valid {} more seconds (the jti is spent on first use){}",
                 join.participant.full_name,
                 join.participant.meeting.as_str(),
                 join.participant.role.bbb_name(),
-                verified.expires_at - now
+                verified.expires_at - now,
+                if join.participant.waits { "; waits for a moderator if the meeting is not running" } else { "" }
             );
             ExitCode::SUCCESS
         }

@@ -91,3 +91,19 @@ fn missing_settings_are_named() {
         text(&output)
     );
 }
+
+#[test]
+fn a_waiting_viewer_is_explained() {
+    let vars = settings();
+    let env = vars.to_str().unwrap();
+    let token = mint(&["join", "--env", env, "--meeting", "m1", "--name", "Zoë", "--wait"]);
+    let output = run(&["verify", token.as_str(), "--env", env]);
+    assert!(
+        text(&output).contains("as VIEWER") && text(&output).contains("waits for a moderator"),
+        "{}",
+        text(&output)
+    );
+    let teacher = mint(&["join", "--env", env, "--meeting", "m1", "--name", "Ada", "--roles", "Instructor", "--wait"]);
+    let output = run(&["verify", teacher.as_str(), "--env", env]);
+    assert!(text(&output).contains("as MODERATOR") && !text(&output).contains("waits"), "{}", text(&output));
+}
