@@ -1,7 +1,7 @@
 // Starts the real pieces for end-to-end tests: the BBB simulator (native binary) and the built
 // worker in workerd through `wrangler dev`, each on a free loopback port, and tears them down.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,6 +20,19 @@ export function freePort() {
     });
   });
 }
+
+// Every process launched and not yet exited. A suite whose setup failed half way may hold no
+// handle on the ones that did start; they are stopped when the test file ends, so a failure
+// can never leave the file (and the whole run) waiting on them.
+const live = new Set();
+if (process.env.NODE_TEST_CONTEXT) {
+  // Under `node --test` only: the benchmarks use this harness too.
+  const { after } = await import("node:test");
+  after(() => Promise.all([...live].map((proc) => proc.stop())));
+}
+process.on("exit", () => {
+  for (const proc of live) proc.kill();
+});
 
 /** Spawns `command` in its own process group; resolves once a stdout line matches `ready`. */
 function launch(name, command, args, { env = {}, ready, timeoutMs = 120_000 }) {
@@ -62,14 +75,20 @@ function launch(name, command, args, { env = {}, ready, timeoutMs = 120_000 }) {
     rejectReady(new Error(`${name} exited with ${code}:\n${lines.join("\n")}`));
   });
   const exited = new Promise((ok) => child.on("exit", ok));
-  const stop = () => {
+  const kill = () => {
     try {
       process.kill(-child.pid, "SIGTERM");
     } catch {
       // already gone
     }
+  };
+  const stop = () => {
+    kill();
     return exited;
   };
+  const handle = { stop, kill };
+  live.add(handle);
+  exited.then(() => live.delete(handle));
   return { started, lines, stop, child };
 }
 
@@ -153,7 +172,37 @@ export async function startPool(servers, { callbackRetryMs } = {}) {
  * picks another wrangler.toml (the benchmark's baseline worker); `port` and `stateDir` let a
  * second worker take over from a stopped one (a redeploy with new settings).
  */
-export async function startWorker(settings, { config, port: fixedPort, stateDir: sharedState } = {}) {
+export async function startWorker(settings, options = {}) {
+  // wrangler dev runs the custom build once more when its file watcher is ready. Under load (a
+  // suite starting ten workers at once) that restart can overlap the first start, and the two
+  // runtimes race for the port ("Address already in use"): such a start is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorkerOnce(settings, options);
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+/**
+ * The product's wrangler.toml with its custom build watching an empty folder: the test command
+ * builds once before the suites, and an edit to src/ while they run must not rebuild and restart
+ * the workers under test. Beside wrangler.toml (its paths are relative), one per test process.
+ */
+let unwatchedConfig;
+function productConfig() {
+  if (!unwatchedConfig) {
+    const empty = mkdtempSync(join(tmpdir(), "bbb-edge-unwatched-"));
+    const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8").replace(/^watch_dir = .*$/m, `watch_dir = [${JSON.stringify(empty)}]`);
+    unwatchedConfig = join(ROOT, `.wrangler-e2e-${process.pid}.toml`);
+    writeFileSync(unwatchedConfig, toml);
+    process.on("exit", () => rmSync(unwatchedConfig, { force: true }));
+  }
+  return unwatchedConfig;
+}
+
+async function startWorkerOnce(settings, { config = productConfig(), port: fixedPort, stateDir: sharedState } = {}) {
   const port = fixedPort ?? (await freePort());
   const inspector = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -172,7 +221,10 @@ export async function startWorker(settings, { config, port: fixedPort, stateDir:
       "--env-file", envFile, "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "log", "--test-scheduled"],
     { ready: /Ready on http/, env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
   );
-  await proc.started;
+  await proc.started.catch(async (error) => {
+    await proc.stop();
+    throw error;
+  });
   return {
     origin,
     port,
