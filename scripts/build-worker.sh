@@ -5,6 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
+# The e2e harness builds once before it starts workers, and says so.
+if [ "${BBB_EDGE_BUILT:-}" = 1 ]; then
+  echo "build-worker: built by the test harness"
+  exit 0
+fi
+
 if [ -f build/index.js ] && [ -f build/index_bg.wasm ] && \
    [ -z "$(find src crates/core/src crates/core/Cargo.toml Cargo.toml Cargo.lock wrangler.toml -newer build/index_bg.wasm -print -quit)" ]; then
   echo "build-worker: build/ is up to date"

@@ -1,6 +1,6 @@
 // Starts the real pieces for end-to-end tests: the BBB simulator (native binary) and the built
 // worker in workerd through `wrangler dev`, each on a free loopback port, and tears them down.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -193,6 +193,9 @@ export async function startWorker(settings, options = {}) {
 let unwatchedConfig;
 function productConfig() {
   if (!unwatchedConfig) {
+    // Built once here, before any worker starts: ten workers starting at once must not each
+    // find the build stale and build it (BBB_EDGE_BUILT below makes their build step a no-op).
+    execFileSync("bash", [join(ROOT, "scripts/build-worker.sh")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     const empty = mkdtempSync(join(tmpdir(), "bbb-edge-unwatched-"));
     const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8").replace(/^watch_dir = .*$/m, `watch_dir = [${JSON.stringify(empty)}]`);
     unwatchedConfig = join(ROOT, `.wrangler-e2e-${process.pid}.toml`);
@@ -219,7 +222,7 @@ async function startWorkerOnce(settings, { config = productConfig(), port: fixed
     process.execPath,
     [wrangler, "dev", ...(config ? ["--config", config] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
       "--env-file", envFile, "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", "log", "--test-scheduled"],
-    { ready: /Ready on http/, env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
+    { ready: /Ready on http/, env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", BBB_EDGE_BUILT: config === unwatchedConfig ? "1" : "" } },
   );
   await proc.started.catch(async (error) => {
     await proc.stop();
