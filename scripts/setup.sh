@@ -5,6 +5,7 @@
 #   scripts/setup.sh --browser  also Debian's chromium, for the browser tests
 #   scripts/setup.sh --bench    also wrk, for the benchmarks
 #   scripts/setup.sh --examples also php-cli, to run the host guide's PHP example
+#   scripts/setup.sh --lti      also the LTI 1.3 platform the e2e tests launch from (PyPI, .venv-lti)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -13,11 +14,13 @@ WORKER_BUILD_VERSION=0.8.7
 want_browser=false
 want_bench=false
 want_examples=false
+want_lti=false
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=true ;;
     --bench) want_bench=true ;;
     --examples) want_examples=true ;;
+    --lti) want_lti=true ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -63,5 +66,13 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+# The LTI platform (lti1p3platform and its dependencies, pinned) in a virtual environment.
+lti_requirements=tests/support/lti-platform/requirements.txt
+if $want_lti && { [ ! -f .venv-lti/installed ] || [ "$lti_requirements" -nt .venv-lti/installed ]; }; then
+  step "installing the LTI 1.3 test platform from PyPI into .venv-lti"
+  python3 -m venv .venv-lti
+  .venv-lti/bin/pip install --quiet --disable-pip-version-check -r "$lti_requirements"
+  touch .venv-lti/installed
 fi
 step "ready"

@@ -8,7 +8,7 @@
 #      Node.js, Python and PHP checked by the token tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browser --examples
+bash scripts/setup.sh --browser --examples --lti
 source scripts/env.sh
 
 echo "== the repository is self-contained (no test reads outside it)"

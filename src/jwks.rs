@@ -1,4 +1,6 @@
-//! The host app's public keys at the edge. The JWKS is fetched with a timeout, kept per isolate,
+//! Public keys at the edge: the host app's (`JWT_JWKS_URL`) and each LTI platform's, one cache
+//! per keyset URL (the URLs come from the settings, so the caches are bounded by them). A JWKS
+//! is fetched with a timeout, kept per isolate,
 //! and refreshed by the core's policy (`bbb_core::jwks::should_fetch`): after the TTL, or for an
 //! unknown `kid` at most once per `JWKS_REFRESH_MIN_SECONDS`; never a fetch per request. A new
 //! `kid` used in the very moment of its first fetch gets one `token_invalid`: publish new keys in
@@ -10,7 +12,7 @@
 
 use std::cell::RefCell;
 
-use bbb_core::config::Config;
+use bbb_core::config::{Config, JwksSource};
 use bbb_core::jwks::{should_fetch, Cached, ColoCopy, KeyError, KeySet, PublicKey, TTL_SECONDS};
 use bbb_core::token::{JwtAlgorithm, SignatureVerifier, SignedToken, TokenError};
 use worker::js_sys::{Array, Object, Reflect, JSON};
@@ -21,20 +23,34 @@ use worker::{console_log, Cache, Headers, Response};
 use crate::clock::now_seconds;
 
 thread_local! {
-    static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
+    static CACHE: RefCell<Vec<(String, Cached)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Checks asymmetric signatures against one keyset: the host's, or an LTI platform's.
 pub struct JwksVerifier<'a> {
-    pub config: &'a Config,
+    config: &'a Config,
+    source: Option<&'a JwksSource>,
+}
+
+impl<'a> JwksVerifier<'a> {
+    /// The host app's keys (`JWT_JWKS_URL`), when configured.
+    pub fn host(config: &'a Config) -> Self {
+        JwksVerifier { config, source: config.jwks.as_ref() }
+    }
+
+    pub fn of(config: &'a Config, source: &'a JwksSource) -> Self {
+        JwksVerifier { config, source: Some(source) }
+    }
 }
 
 impl SignatureVerifier for JwksVerifier<'_> {
     async fn verify(&self, token: &SignedToken<'_>) -> Result<bool, TokenError> {
         let alg = token.algorithm.name();
         let kid = token.key_id.as_deref();
-        let Some(cached) = keys(self.config, Some((kid, alg))).await else {
+        let Some(source) = self.source else {
             return Ok(false);
         };
+        let cached = keys(self.config, source, Some((kid, alg))).await;
         let key = cached.keys.select(kid, alg).map_err(|error| match error {
             KeyError::UnknownKey => TokenError::Invalid,
             KeyError::AlgorithmMismatch => TokenError::AlgorithmNotAllowed(alg.to_owned()),
@@ -43,11 +59,10 @@ impl SignatureVerifier for JwksVerifier<'_> {
     }
 }
 
-/// The host's keys as this isolate knows them, loaded or refreshed by the core's policy: for a
-/// token naming `(kid, alg)`, an unknown kid may refresh them; `None` (a health check) only the
-/// TTL does. `None` when no JWKS is configured.
-pub async fn keys(config: &Config, wanted: Option<(Option<&str>, &str)>) -> Option<Cached> {
-    let source = config.jwks.as_ref()?;
+/// The keys of `source` as this isolate knows them, loaded or refreshed by the core's policy: for
+/// a token naming `(kid, alg)`, an unknown kid may refresh them; `None` (a health check) only the
+/// TTL does.
+pub async fn keys(config: &Config, source: &JwksSource, wanted: Option<(Option<&str>, &str)>) -> Cached {
     let url = source.url.as_str();
     let now = now_seconds();
     let min_interval = source.refresh_min_seconds;
@@ -55,7 +70,9 @@ pub async fn keys(config: &Config, wanted: Option<(Option<&str>, &str)>) -> Opti
         Some((kid, alg)) => should_fetch(Some(old), kid, alg, now, min_interval),
         None => now - old.attempted_at >= min_interval && now - old.fetched_at >= TTL_SECONDS,
     };
-    Some(match CACHE.with(|cache| cache.borrow().clone()) {
+    let known = CACHE.with(|cache| cache.borrow().iter().find(|(u, _)| u == url).map(|(_, c)| c.clone()));
+    let remember = |cached: Cached| remember(url, cached);
+    match known {
         // A fresh isolate: the colo's copy (Cache API) unless it lacks this kid, then the network.
         // Concurrent first requests may each look: none must be refused for want of a load.
         None => {
@@ -88,11 +105,17 @@ pub async fn keys(config: &Config, wanted: Option<(Option<&str>, &str)>) -> Opti
             }
         }
         Some(current) => current,
-    })
+    }
 }
 
-fn remember(cached: Cached) -> Cached {
-    CACHE.with(|cache| *cache.borrow_mut() = Some(cached.clone()));
+fn remember(url: &str, cached: Cached) -> Cached {
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        match cache.iter_mut().find(|(u, _)| u == url) {
+            Some((_, slot)) => *slot = cached.clone(),
+            None => cache.push((url.to_owned(), cached.clone())),
+        }
+    });
     cached
 }
 

@@ -67,6 +67,13 @@ pub fn redirect(location: &str, status: u16) -> Result<Response> {
     Ok(Response::empty()?.with_status(status).with_headers(headers))
 }
 
+/// The LTI login's `302` to the platform, setting the cookie that binds the login to the browser.
+pub fn redirect_setting_cookie(location: &str, cookie: &str) -> Result<Response> {
+    let mut response = redirect(location, 302)?;
+    response.headers_mut().append("set-cookie", cookie)?;
+    Ok(response)
+}
+
 fn private_headers() -> Result<Headers> {
     let headers = Headers::new();
     headers.set("cache-control", "no-store")?;

@@ -17,6 +17,12 @@ pub enum Route {
     /// `/join/wait/{ticket}/socket`: the page's WebSocket to the meeting's Durable Object.
     WaitSocket(String),
     Left,
+    /// `GET` or `POST /lti/login`: the OIDC login an LMS starts (CONTRACT §10).
+    LtiLogin,
+    /// `POST /lti/launch`: the id_token the LMS form-posts.
+    LtiLaunch,
+    /// `GET /lti/jwks`: the tool's keyset, empty (bbb-edge signs no LTI message).
+    LtiJwks,
     Healthz,
     /// `/callbacks/meeting-ended/{token}`.
     MeetingEnded(String),
@@ -114,6 +120,24 @@ const TABLE: &[Entry] = &[
         name: "wait_socket",
         allow: "GET",
         methods: &[(Method::Get, |v| Route::WaitSocket(v[0].clone()))],
+    },
+    Entry {
+        path: &[Word("lti"), Word("login")],
+        name: "lti_login",
+        allow: "GET, POST",
+        methods: &[(Method::Get, |_| Route::LtiLogin), (Method::Post, |_| Route::LtiLogin)],
+    },
+    Entry {
+        path: &[Word("lti"), Word("launch")],
+        name: "lti_launch",
+        allow: "POST",
+        methods: &[(Method::Post, |_| Route::LtiLaunch)],
+    },
+    Entry {
+        path: &[Word("lti"), Word("jwks")],
+        name: "lti_jwks",
+        allow: "GET",
+        methods: &[(Method::Get, |_| Route::LtiJwks)],
     },
     Entry { path: &[Word("left")], name: "left", allow: "GET", methods: &[(Method::Get, |_| Route::Left)] },
     Entry { path: &[Word("healthz")], name: "healthz", allow: "GET", methods: &[(Method::Get, |_| Route::Healthz)] },
@@ -243,6 +267,9 @@ impl Route {
             Route::Wait(_) | Route::WaitAgain(_) => "wait",
             Route::WaitSocket(_) => "wait_socket",
             Route::Left => "left",
+            Route::LtiLogin => "lti_login",
+            Route::LtiLaunch => "lti_launch",
+            Route::LtiJwks => "lti_jwks",
             Route::Healthz => "healthz",
             Route::MeetingEnded(_) => "meeting_ended",
             Route::RecordingReady(_) => "recording_ready",
@@ -308,6 +335,11 @@ mod tests {
         assert_eq!(route(Method::Get, "/join/wait/t.s/socket"), Matched::Route(Route::WaitSocket("t.s".into())));
         assert_eq!(route(Method::Post, "/join/wait/t.s"), wrong("wait", "GET"));
         assert_eq!(route(Method::Get, "/join/wait"), Matched::NotFound);
+        assert_eq!(route(Method::Get, "/lti/login"), Matched::Route(Route::LtiLogin));
+        assert_eq!(route(Method::Post, "/lti/login"), Matched::Route(Route::LtiLogin));
+        assert_eq!(route(Method::Post, "/lti/launch"), Matched::Route(Route::LtiLaunch));
+        assert_eq!(route(Method::Get, "/lti/launch"), wrong("lti_launch", "POST"));
+        assert_eq!(route(Method::Get, "/lti/jwks"), Matched::Route(Route::LtiJwks));
         assert_eq!(route(Method::Get, "/join/wait/t.s/other"), Matched::NotFound);
         assert_eq!(
             route(Method::Get, "/callbacks/meeting-ended/x.y.z"),

@@ -30,7 +30,7 @@ pub async fn authorized(req: &Request, env: &Env, scope: &'static str) -> Result
     let config = crate::env_source::load(env)?;
     let authorization = req.headers().get("authorization").ok().flatten();
     let token = bearer(authorization.as_deref())?;
-    let verified = config.tokens.verify_with(token, now_seconds(), &JwksVerifier { config: &config }).await?;
+    let verified = config.tokens.verify_with(token, now_seconds(), &JwksVerifier::host(&config)).await?;
     authorize_scope(&verified, scope)?;
     Ok(config)
 }

@@ -54,7 +54,8 @@ pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppErro
             placeable > 0
         }
     };
-    if let Some(cached) = crate::jwks::keys(&config, None).await {
+    if let Some(source) = &config.jwks {
+        let cached = crate::jwks::keys(&config, source, None).await;
         // Hosts signing with their own keys cannot join without a usable key: not ready.
         let usable = !cached.keys.keys.is_empty();
         ready &= usable;

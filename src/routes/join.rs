@@ -1,8 +1,9 @@
 //! `GET /join?token=` and `POST /join` (form field `token`): the token and role are checked here,
 //! the meeting's coordinator spends the `jti` and makes sure an instance runs (no BBB call when
-//! it does), and the join URL is signed here.
+//! it does), and the join URL is signed here. [`enter`] is the one join path: an LTI launch
+//! (`routes/lti.rs`) goes through it too.
 
-use bbb_core::join::{prepare_verified, signed_join};
+use bbb_core::join::{prepare_verified, signed_join, PreparedJoin};
 use bbb_core::log::RequestLog;
 use bbb_core::waiting::WaitTicket;
 use bbb_core::{AppError, ErrorCode};
@@ -22,8 +23,24 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
     let token = if is_post { form_token(&mut req).await? } else { query_token(&req)? };
     let config = crate::env_source::load(env)?;
     let now = now_seconds();
-    let verified = config.tokens.verify_with(&token, now, &JwksVerifier { config: &config }).await?;
+    let verified = config.tokens.verify_with(&token, now, &JwksVerifier::host(&config)).await?;
     let join = prepare_verified(&config, verified)?;
+    // POST answers 303 so the browser follows with GET (CONTRACT §4).
+    enter(&req, env, &config, join, now, if is_post { 303 } else { 302 }, log).await
+}
+
+/// A prepared join, from a host token or an LTI launch: the meeting's coordinator spends its
+/// `jti` and makes sure the meeting runs, then the signed join's redirect (`status`), or the
+/// waiting room for a viewer who waits.
+pub async fn enter(
+    req: &Request,
+    env: &Env,
+    config: &bbb_core::Config,
+    join: PreparedJoin,
+    now: i64,
+    status: u16,
+    log: &mut RequestLog,
+) -> Result<Response, AppError> {
     log.meeting = Some(join.participant.meeting.as_str().to_owned());
     log.role = Some(join.participant.role.name());
 
@@ -33,13 +50,12 @@ pub async fn handle(mut req: Request, env: &Env, log: &mut RequestLog) -> Result
         log.note = Some("waiting");
         let ticket =
             WaitTicket::begin(join.participant, join.spec.name, now, &config.waiting).ok_or_else(AppError::internal)?;
-        return crate::routes::wait::waiting(&req, &config, &ticket, now);
+        return crate::routes::wait::waiting(req, config, &ticket, now);
     };
     record(log, &grant);
-    let server = grant_server(&config, &grant)?;
-    let location = signed_join(&config, server, &join.participant, grant.create_time, now, false);
-    // POST answers 303 so the browser follows with GET (CONTRACT §4).
-    respond::redirect(location.expose(), if is_post { 303 } else { 302 }).map_err(internal)
+    let server = grant_server(config, &grant)?;
+    let location = signed_join(config, server, &join.participant, grant.create_time, now, false);
+    respond::redirect(location.expose(), status).map_err(internal)
 }
 
 /// The server the coordinator's grant is on: the join URL is signed with its secret.

@@ -5,4 +5,5 @@ pub mod healthz;
 pub mod join;
 pub mod join_error;
 pub mod left;
+pub mod lti;
 pub mod wait;

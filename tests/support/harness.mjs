@@ -1,6 +1,7 @@
 // Starts the real pieces for end-to-end tests: the BBB simulator (native binary) and the built
 // worker in workerd through `wrangler dev`, each on a free loopback port, and tears them down.
 import { execFileSync, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -128,6 +129,35 @@ export async function startSimulator({ secret, algorithms, callbackRetryMs = "20
     /** Puts `count` more people into the meeting, so a pool's load is real. */
     participants: (id, count) => control("POST", `meetings/${encodeURIComponent(id)}/participants?count=${count}`),
     port: Number(new URL(origin).port),
+    stop: proc.stop,
+  };
+}
+
+/**
+ * An LTI 1.3 platform (tests/support/lti-platform: lti1p3platform from PyPI, set up by
+ * scripts/setup.sh --lti) whose tool is bbb-edge at `tool`. It signs with a fresh RSA key, which
+ * is returned too, so a test can also sign id_tokens the platform would never make. `entry` is
+ * the platform's LTI_PLATFORMS entry.
+ */
+export async function startLtiPlatform({ tool, clientId = "bbb-edge-tool", deploymentId = "1" }) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const keyFile = join(mkdtempSync(join(tmpdir(), "bbb-edge-lti-")), "platform.pem");
+  writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }));
+  const python = join(ROOT, ".venv-lti/bin/python");
+  const script = join(ROOT, "tests/support/lti-platform/platform.py");
+  const args = [script, "--port", String(port), "--issuer", issuer, "--client-id", clientId, "--deployment-id", deploymentId, "--tool", tool, "--key", keyFile];
+  const proc = launch("lti platform", python, args, { ready: /listening on/, timeoutMs: 20_000 });
+  await proc.started;
+  const { keys } = await (await fetch(`${issuer}/jwks`)).json();
+  return {
+    issuer,
+    clientId,
+    deploymentId,
+    privateKey,
+    kid: keys[0].kid,
+    entry: { issuer, client_id: clientId, deployment_ids: [deploymentId], auth_url: `${issuer}/auth`, jwks_url: `${issuer}/jwks` },
     stop: proc.stop,
   };
 }

@@ -136,11 +136,19 @@ pub struct AppError {
     pub message: String,
     /// BBB's `messageKey`/`message` (first of them when BBB sent a list).
     pub bbb: Option<BbbMessage>,
+    /// Only the people who run bbb-edge can fix it (an LMS or deployment to register): a page
+    /// says so instead of sending the person back to try again.
+    pub operator_fix: bool,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        AppError { code, message: message.into(), bbb: None }
+        AppError { code, message: message.into(), bbb: None, operator_fix: false }
+    }
+
+    /// See [`AppError::operator_fix`].
+    pub fn for_operator(self) -> Self {
+        AppError { operator_fix: true, ..self }
     }
 
     pub fn status(&self) -> u16 {
@@ -184,7 +192,12 @@ impl AppError {
             bbb: Option<BbbMessage>,
         }
         let wire: Wire = serde_json::from_str(body).ok()?;
-        Some(AppError { code: ErrorCode::from_name(&wire.error)?, message: wire.message, bbb: wire.bbb })
+        Some(AppError {
+            code: ErrorCode::from_name(&wire.error)?,
+            message: wire.message,
+            bbb: wire.bbb,
+            operator_fix: false,
+        })
     }
 
     /// `{"error": code, "message": text, "bbb": {"messageKey", "message"}}` (CONTRACT §5).
@@ -227,7 +240,7 @@ impl From<BbbError> for AppError {
                 } else {
                     ErrorCode::BbbFailed
                 };
-                AppError { code, message, bbb: messages.into_iter().next() }
+                AppError { code, message, bbb: messages.into_iter().next(), operator_fix: false }
             }
             BbbError::BadResponse(BadResponse::Status(_) | BadResponse::MalformedXml)
             | BbbError::BadResponse(BadResponse::NotAnApiResponse | BadResponse::MissingField(_)) => {

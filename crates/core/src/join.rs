@@ -101,7 +101,7 @@ pub fn refused(refusal: Option<JoinRefusal>) -> AppError {
     let words = refusal_words(refusal);
     let bbb =
         refusal.and_then(JoinRefusal::key).map(|key| BbbMessage { key: key.to_owned(), message: words.to_owned() });
-    AppError { code, message: words.to_owned(), bbb }
+    AppError { code, message: words.to_owned(), bbb, operator_fix: false }
 }
 
 impl Config {

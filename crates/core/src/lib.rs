@@ -14,6 +14,7 @@ pub mod ids;
 pub mod join;
 pub mod jwks;
 pub mod log;
+pub mod lti;
 pub mod mac;
 pub mod page;
 pub mod pool;

@@ -16,6 +16,7 @@ pub use servers::PollSettings;
 pub use tokens::{JwksSource, MIN_JWT_SECRET_BYTES};
 pub use webhooks::{WebhookTarget, Webhooks};
 
+use crate::lti::LtiPlatforms;
 use crate::pool::Pool;
 use crate::role::ModeratorRoles;
 use crate::token::TokenPolicy;
@@ -45,6 +46,8 @@ pub struct Config {
     pub webhooks: Webhooks,
     /// `WAIT_FOR_MODERATOR`, `WAIT_MAX_SECONDS` (CONTRACT §9).
     pub waiting: WaitSettings,
+    /// `LTI_PLATFORMS` (CONTRACT §10): the LMSs that may launch bbb-edge.
+    pub lti: LtiPlatforms,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -235,6 +238,13 @@ impl Config {
         let moderator_roles = var("MODERATOR_ROLES").map(|v| ModeratorRoles::parse(&v)).unwrap_or_default();
         let logout_url = problems.parse("LOGOUT_URL", var("LOGOUT_URL"), setting_url);
         let webhooks = webhooks::load(source, &mut problems);
+        // Each platform's keyset is fetched as the host's is (JWKS_REFRESH_MIN_SECONDS; an
+        // invalid value is the tokens section's problem, and the default applies here).
+        let refresh =
+            var("JWKS_REFRESH_MIN_SECONDS").and_then(|v| v.trim().parse().ok()).filter(|n| (1..=86_400).contains(n));
+        let lti = problems
+            .parse("LTI_PLATFORMS", var("LTI_PLATFORMS"), |v| LtiPlatforms::parse(v, refresh.unwrap_or(60)))
+            .unwrap_or_default();
         let waiting = WaitSettings {
             by_default: problems.parse("WAIT_FOR_MODERATOR", var("WAIT_FOR_MODERATOR"), boolean).unwrap_or(false),
             max_seconds: problems.number("WAIT_MAX_SECONDS", var("WAIT_MAX_SECONDS"), 3600, 5..=86_400) as u32,
@@ -254,6 +264,7 @@ impl Config {
                     callbacks,
                     webhooks,
                     waiting,
+                    lti,
                 })
             }
             _ => Err(ConfigError(problems.0)),

@@ -15,7 +15,7 @@ impl ConfigSource for MapSource {
     }
 }
 
-fn full() -> HashMap<&'static str, &'static str> {
+pub(crate) fn full() -> HashMap<&'static str, &'static str> {
     HashMap::from([
         ("BBB_URL", "https://bbb.example/bigbluebutton/"),
         ("PUBLIC_URL", "https://edge.example/"),
@@ -304,4 +304,22 @@ fn waiting_room_settings() {
     settings.insert("WAIT_MAX_SECONDS", "2");
     let error = Config::load(&MapSource(settings)).unwrap_err();
     assert_eq!(error.setting_names(), vec!["WAIT_FOR_MODERATOR", "WAIT_MAX_SECONDS"]);
+}
+
+#[test]
+fn lti_platforms_are_checked_like_every_setting() {
+    let config = Config::load(&MapSource(full())).unwrap();
+    assert!(config.lti.is_empty());
+    let mut settings = full();
+    settings.insert(
+        "LTI_PLATFORMS",
+        r#"[{"issuer": "https://lms.example", "client_id": "c", "deployment_ids": ["1"], "auth_url": "https://lms.example/auth", "jwks_url": "https://lms.example/certs"}]"#,
+    );
+    settings.insert("JWKS_REFRESH_MIN_SECONDS", "120");
+    let config = Config::load(&MapSource(settings.clone())).unwrap();
+    assert_eq!(config.lti.find("https://lms.example", None).unwrap().jwks.refresh_min_seconds, 120);
+    settings.insert("LTI_PLATFORMS", r#"[{"issuer": "https://lms.example", "client_id": "c", "deployment_ids": ["1"], "auth_url": "http://lms.example/auth", "jwks_url": "https://lms.example/certs"}]"#);
+    let error = Config::load(&MapSource(settings)).unwrap_err();
+    assert_eq!(error.setting_names(), vec!["LTI_PLATFORMS"]);
+    assert!(error.to_string().contains("auth_url"), "{error}");
 }

@@ -75,7 +75,7 @@ impl Kind {
 /// step in `lang`; the worker's own detail (written in English) below, marked as English.
 pub fn error_page(error: &AppError, back: Option<&str>, lang: Lang) -> String {
     let w = words(lang);
-    let kind = Kind::of(error.code);
+    let kind = if error.operator_fix { Kind::NotConfigured } else { Kind::of(error.code) };
     let mut body = format!("<p>{}</p>", escape(kind.next_step(w)));
     let detail_lang = if lang == Lang::En { String::new() } else { " lang=\"en\"".to_owned() };
     body.push_str(&format!(
@@ -253,6 +253,16 @@ mod tests {
         assert!(page.contains("href=\"https://lms.example/?a=1&amp;b=&quot;x&quot;\""));
         let error = AppError::new(ErrorCode::ClaimInvalid, "<b>bad</b>");
         assert!(error_page(&error, None, Lang::De).contains("&lt;b&gt;bad&lt;/b&gt;"));
+    }
+
+    #[test]
+    fn a_refusal_only_the_operator_can_fix_says_so() {
+        let error = AppError::new(ErrorCode::ClaimInvalid, "deployment id \"9\" is not registered").for_operator();
+        let page = error_page(&error, None, Lang::En);
+        assert!(page.contains("<h1>This service is not configured</h1>") && page.contains("tell your support team"));
+        assert!(page.contains("claim_invalid") && page.contains("deployment id &quot;9&quot;"));
+        let plain = error_page(&AppError { operator_fix: false, ..error }, None, Lang::En);
+        assert!(plain.contains("<h1>This join link is not valid</h1>"));
     }
 
     #[test]
