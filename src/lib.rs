@@ -54,7 +54,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             if log.bbb_message_key.is_none() {
                 log.bbb_message_key = error.bbb.as_ref().map(|m| m.key.clone());
             }
-            let mut response = respond::error(&error, wants_html, lang, &env)?;
+            let lti = matches!(matched, Matched::Route(Route::LtiLogin | Route::LtiLaunch));
+            let mut response = respond::error(&error, wants_html, lang, &env, lti)?;
             if let Matched::WrongMethod(wrong) = &matched {
                 response.headers_mut().set("allow", wrong.allow)?;
             }

@@ -5,7 +5,25 @@ use bbb_core::page;
 use bbb_core::AppError;
 use worker::{Env, Headers, Request, Response, Result};
 
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// Nothing from another origin; no frame may show the page (see [`Framing`]).
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'";
+
+/// Who may show a page in a frame: nobody, or the registered LMSs for the pages an LTI launch
+/// leads to (LMSs embed their tools in an iframe).
+#[derive(Clone, Copy)]
+pub enum Framing<'a> {
+    Nobody,
+    Lms(&'a [String]),
+}
+
+impl Framing<'_> {
+    fn directive(self) -> String {
+        match self {
+            Framing::Lms(origins) if !origins.is_empty() => format!("frame-ancestors {}", origins.join(" ")),
+            _ => "frame-ancestors 'none'".to_owned(),
+        }
+    }
+}
 
 /// A platform failure; its text is not shown (it could include a URL).
 pub fn internal(_: worker::Error) -> AppError {
@@ -22,23 +40,30 @@ pub fn wants_html(req: &Request) -> bool {
     req.headers().get("accept").ok().flatten().is_some_and(|accept| accept.contains("text/html"))
 }
 
-pub fn error(error: &AppError, html: bool, lang: page::Lang, env: &Env) -> Result<Response> {
+/// An error as the contract's JSON, or a page; `lti` pages may be framed by the registered LMSs.
+pub fn error(error: &AppError, html: bool, lang: page::Lang, env: &Env, lti: bool) -> Result<Response> {
     if html {
-        let back = crate::env_source::load(env).ok().and_then(|config| config.logout_url.clone());
-        self::html(&page::error_page(error, back.as_deref(), lang), error.status(), lang)
+        let config = crate::env_source::load(env).ok();
+        let back = config.as_ref().and_then(|config| config.logout_url.clone());
+        let ancestors = match (&config, lti) {
+            (Some(config), true) => config.lti.frame_ancestors(),
+            _ => Vec::new(),
+        };
+        let body = page::error_page(error, back.as_deref(), lang);
+        html_under(&body, error.status(), lang, &format!("{CSP}; {}", Framing::Lms(&ancestors).directive()))
     } else {
         json(&error.to_json(), error.status())
     }
 }
 
 pub fn html(body: &str, status: u16, lang: page::Lang) -> Result<Response> {
-    html_under(body, status, lang, CSP)
+    html_under(body, status, lang, &format!("{CSP}; {}", Framing::Nobody.directive()))
 }
 
 /// The waiting room's page: the strict CSP, plus its one inline script (by hash) and a socket
 /// to this origin.
-pub fn waiting_html(body: &str, lang: page::Lang) -> Result<Response> {
-    let csp = format!("{CSP}; script-src {}; connect-src 'self'", page::wait_script_hash());
+pub fn waiting_html(body: &str, lang: page::Lang, framing: Framing) -> Result<Response> {
+    let csp = format!("{CSP}; script-src {}; connect-src 'self'; {}", page::wait_script_hash(), framing.directive());
     html_under(body, 200, lang, &csp)
 }
 

@@ -59,7 +59,8 @@ pub fn waiting(req: &Request, config: &Config, ticket: &WaitTicket, now: i64) ->
         again_path: &paths.again,
         back: config.logout_url.as_deref(),
     });
-    respond::waiting_html(&body, lang).map_err(internal)
+    let ancestors = if ticket.participant().from_lms { config.lti.frame_ancestors() } else { Vec::new() };
+    respond::waiting_html(&body, lang, respond::Framing::Lms(&ancestors)).map_err(internal)
 }
 
 /// `GET /join/wait/{ticket}/socket` with `Upgrade: websocket`: handed to the meeting's object.

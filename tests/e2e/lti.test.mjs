@@ -252,6 +252,60 @@ describe("refusals, each without a BBB call", () => {
   });
 });
 
+describe("inside the LMS's iframe, with third-party cookies blocked", () => {
+  // Another site for the tool (localhost, the platform being 127.0.0.1), so the frame is
+  // cross-site; WAIT_FOR_MODERATOR, so a student's launch shows the waiting page in the frame.
+  let framed;
+  let framedPlatform;
+  let blocking;
+
+  before(async () => {
+    const port = await freePort();
+    const tool = `http://localhost:${port}`;
+    framedPlatform = await startLtiPlatform({ tool });
+    framed = await startWorker({
+      BBB_URL: sim.url, BBB_SECRET, JWT_ISSUER: "unused-host", JWT_AUDIENCE: "edge", JWT_SECRET: randomBytes(32).toString("hex"),
+      LTI_PLATFORMS: `'${JSON.stringify([framedPlatform.entry])}'`, WAIT_FOR_MODERATOR: "true", PUBLIC_URL: tool,
+    }, { port });
+    blocking = await launchBrowser(["--test-third-party-cookie-phaseout"]);
+  });
+
+  after(async () => {
+    await blocking?.close();
+    framed?.stop();
+    framedPlatform?.stop();
+  });
+
+  test("a student waits in the frame and goes in when the teacher starts; the teacher's launch works framed too", async () => {
+    const page = await blocking.newPage({ viewport: { width: 1000, height: 760 } });
+    const course = (params) => `${framedPlatform.issuer}/course?${new URLSearchParams({ link: "res-frame", title: "Framed class", ...params })}`;
+    await page.goto(course({ user: "s-frame", name: "Framed Student", roles: "Learner" }));
+    const tool = page.frameLocator("#tool");
+    await tool.locator("h1").waitFor();
+    assert.equal(await tool.locator("h1").textContent(), "Framed class");
+    assert.match(await tool.locator("main").textContent(), /Waiting as Framed Student/);
+    await page.screenshot({ path: join(ARTIFACTS, "lti-waiting-in-iframe.png") });
+    const teacher = await blocking.newPage();
+    await teacher.goto(course({ user: "t-frame", name: "Framed Teacher", roles: "Instructor" }));
+    const teacherTool = teacher.frameLocator("#tool");
+    await teacherTool.locator('[data-testid="role"]').waitFor();
+    assert.equal(await teacherTool.locator('[data-testid="role"]').textContent(), "MODERATOR");
+    await tool.locator('[data-testid="role"]').waitFor({ timeout: 5000 });
+    assert.equal(await tool.locator('[data-testid="role"]').textContent(), "VIEWER");
+    assert.equal(await tool.locator('[data-testid="full-name"]').textContent(), "Framed Student");
+    await page.screenshot({ path: join(ARTIFACTS, "lti-in-iframe.png") });
+    await teacher.close();
+    await page.close();
+  });
+
+  test("pages of a launch may be framed by the registered LMS only", async () => {
+    const refused = await fetch(`${framed.origin}/lti/login?iss=https%3A%2F%2Fnobody.example&login_hint=u`, { headers: { accept: "text/html" } });
+    assert.match(refused.headers.get("content-security-policy"), new RegExp(`frame-ancestors ${framedPlatform.issuer}($|;)`));
+    const other = await fetch(`${framed.origin}/left`);
+    assert.match(other.headers.get("content-security-policy"), /frame-ancestors 'none'/);
+  });
+});
+
 test("no secret, checksum or signed URL in any body, header or log line", async () => {
   await new Promise((ok) => setTimeout(ok, 300));
   assertNothingLeaks({ records: http.seen, lines: worker.lines, secrets: [BBB_SECRET], tokens: [], signedUrls });

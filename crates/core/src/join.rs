@@ -53,6 +53,7 @@ pub fn prepare_verified(config: &Config, verified: VerifiedToken) -> Result<Prep
             avatar_url: claims.avatar_url,
             guest: claims.guest,
             waits: config.waiting.applies(role, claims.wait_for_moderator),
+            from_lms: false,
         },
     })
 }

@@ -28,6 +28,9 @@ pub struct Participant {
     /// when a recovery finds the instance gone.
     #[serde(default)]
     pub waits: bool,
+    /// Launched by an LMS (LTI): the registered LMSs may show the waiting page in a frame.
+    #[serde(default)]
+    pub from_lms: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +82,7 @@ mod tests {
                 avatar_url: None,
                 guest: false,
                 waits: false,
+                from_lms: false,
             },
             server: ServerId::default_id(),
             create_time: CreateTime(1_700_000_000_000),

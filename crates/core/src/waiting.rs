@@ -141,6 +141,7 @@ mod tests {
             avatar_url: None,
             guest: false,
             waits: true,
+            from_lms: false,
         }
     }
 

@@ -11,6 +11,8 @@ Routes:
                                   a course link: starts the OIDC login at the tool (302)
   GET|POST /auth                  the authorization endpoint: answers the tool's login with the
                                   auto-posting form that carries the id_token to the tool
+  GET /course?…                   a course page that embeds /launch?… in an iframe, as LMSs
+                                  embed their tools
 """
 
 import argparse
@@ -119,6 +121,10 @@ class Handler(BaseHTTPRequestHandler):
             login = Login(params, platform)
             login.set_lti_message_hint(hint=hint)
             return self.answer(*login.initiate_login(params["user"]))
+        if path == "/course":
+            query = urlparse(self.path).query
+            page = f'<!doctype html><html><body><h1>Course</h1><iframe id="tool" src="/launch?{query}" width="900" height="600" allow="camera; microphone"></iframe></body></html>'
+            return self.answer(200, {"Content-Type": "text/html; charset=utf-8"}, page.encode())
         if path == "/auth":
             launch = LAUNCHES.get(params.get("lti_message_hint", ""))
             if launch is None or params.get("login_hint") != launch["user"]:

@@ -110,6 +110,7 @@ pub fn prepare_launch(
             avatar_url: None,
             guest: false,
             waits: config.waiting.applies(role, None),
+            from_lms: true,
         },
     })
 }

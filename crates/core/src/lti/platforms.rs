@@ -30,6 +30,9 @@ pub struct LtiPlatform {
     /// The platform's public keys.
     pub jwks: JwksSource,
     pub moderator_roles: ModeratorRoles,
+    /// The origins whose pages may show bbb-edge's pages in a frame (an LMS that embeds its
+    /// tools): `frame_ancestors` when given, else the origins of `issuer` and `auth_url`.
+    pub frame_ancestors: Vec<String>,
 }
 
 impl LtiPlatform {
@@ -51,6 +54,8 @@ struct Entry {
     jwks_url: String,
     #[serde(default)]
     moderator_roles: Option<Vec<String>>,
+    #[serde(default)]
+    frame_ancestors: Option<Vec<String>>,
 }
 
 impl LtiPlatforms {
@@ -62,11 +67,11 @@ impl LtiPlatforms {
         let mut platforms = Vec::with_capacity(entries.len());
         for (n, entry) in entries.into_iter().enumerate() {
             let at = |what: &str| format!("entry {n}: {what}");
-            let url = |value: &str, name: &str| {
-                web_url::parse(value, Transport::HttpsOrLoopback)
-                    .map(String::from)
-                    .map_err(|reason| at(&format!("`{name}` {reason}")))
+            let parsed = |value: &str, name: &str| {
+                web_url::parse(value, Transport::HttpsOrLoopback).map_err(|reason| at(&format!("`{name}` {reason}")))
             };
+            let url = |value: &str, name: &str| parsed(value, name).map(String::from);
+            let origin = |value: &str, name: &str| parsed(value, name).map(|u| u.origin().ascii_serialization());
             // The issuer is compared as given (it is the `iss` claim), and must be a URL too.
             url(&entry.issuer, "issuer")?;
             if entry.client_id.trim().is_empty() {
@@ -79,10 +84,16 @@ impl LtiPlatforms {
                 return Err(at("the same issuer and client_id twice"));
             }
             let roles = entry.moderator_roles.unwrap_or_else(default_moderator_roles);
+            let mut frame_ancestors = match &entry.frame_ancestors {
+                Some(list) => list.iter().map(|o| origin(o, "frame_ancestors")).collect::<Result<Vec<_>, _>>()?,
+                None => vec![origin(&entry.issuer, "issuer")?, origin(&entry.auth_url, "auth_url")?],
+            };
+            frame_ancestors.dedup();
             platforms.push(LtiPlatform {
                 auth_url: url(&entry.auth_url, "auth_url")?,
                 jwks: JwksSource { url: url(&entry.jwks_url, "jwks_url")?, refresh_min_seconds },
                 moderator_roles: ModeratorRoles::parse(&roles.join(",")),
+                frame_ancestors,
                 issuer: entry.issuer,
                 client_id: entry.client_id,
                 deployment_ids: entry.deployment_ids,
@@ -93,6 +104,14 @@ impl LtiPlatforms {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Every registered LMS's frame ancestors: who may embed the pages an LTI launch leads to.
+    pub fn frame_ancestors(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.0.iter().flat_map(|p| p.frame_ancestors.iter().cloned()).collect();
+        all.sort();
+        all.dedup();
+        all
     }
 
     /// The platform of `issuer`, and of `client_id` when given. Without a client id an issuer
@@ -139,6 +158,13 @@ mod tests {
             platform.jwks,
             JwksSource { url: "https://lms.example.org/mod/lti/certs.php".into(), refresh_min_seconds: 60 }
         );
+        assert_eq!(platforms.frame_ancestors(), vec!["https://lms.example.org".to_owned()]);
+        let embed =
+            |list: &str| ONE.replace(r#""deployment_ids""#, &format!(r#""frame_ancestors": {list}, "deployment_ids""#));
+        let canvas = LtiPlatforms::parse(&embed(r#"["https://school.instructure.com/courses"]"#), 60).unwrap();
+        assert_eq!(canvas.frame_ancestors(), vec!["https://school.instructure.com".to_owned()]);
+        let plain = LtiPlatforms::parse(&embed(r#"["http://school.example"]"#), 60).unwrap_err();
+        assert!(plain.contains("frame_ancestors"), "{plain}");
     }
 
     #[test]
