@@ -75,8 +75,10 @@ pub fn prepare_launch(
     let context_id = context.and_then(|c| text(c, "id")).unwrap_or("");
     let meeting = meeting_id(&platform.issuer, deployment, context_id, link_id);
     let sub = text(claims, "sub")
-        .filter(|s| !s.is_empty() && s.chars().count() <= 256)
-        .ok_or_else(|| invalid("The launch names no user (`sub`): bbb-edge does not take anonymous launches."))?;
+        .filter(|s| !s.is_empty() && s.chars().count() <= 256 && !s.chars().any(char::is_control))
+        .ok_or_else(|| {
+            invalid("The launch names no usable user (`sub`): bbb-edge does not take anonymous launches.")
+        })?;
     let roles: Vec<String> = match claims.get(&lti("roles")) {
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
         _ => Vec::new(),
@@ -279,6 +281,7 @@ mod tests {
             (json!({ "aud": ["c1", "other"], "azp": null }), ErrorCode::ClaimInvalid, "azp"),
             (json!({ "azp": "other" }), ErrorCode::AudienceMismatch, "azp"),
             (json!({ "sub": null }), ErrorCode::ClaimInvalid, "sub"),
+            (json!({ "sub": "u\n7" }), ErrorCode::ClaimInvalid, "sub"),
         ];
         for (extra, code, says) in cases {
             let error = launch(extra.clone()).unwrap_err();
