@@ -61,6 +61,7 @@ apt_packages=()
 if $want_browser && ! command -v chromium >/dev/null; then apt_packages+=(chromium); fi
 if $want_bench && ! command -v wrk >/dev/null; then apt_packages+=(wrk); fi
 if $want_examples && ! command -v php >/dev/null; then apt_packages+=(php-cli); fi
+if $want_lti && ! python3 -c "import venv, ensurepip" 2>/dev/null; then apt_packages+=(python3-venv); fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   step "installing ${apt_packages[*]} from Debian"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

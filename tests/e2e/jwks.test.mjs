@@ -74,10 +74,14 @@ describe("asymmetric join tokens", () => {
   test("a flood of unknown kids does not fetch the JWKS per request", async () => {
     await pause(1100);
     const before = fetches;
+    const started = Date.now();
     const ed = keys.find((k) => k.alg === "EdDSA");
     const responses = await Promise.all(Array.from({ length: 30 }, () => join(signWithKey(claims(), { ...ed, kid: randomUUID() }))));
     assert.deepEqual([...new Set(responses.map((r) => r.status))], [401]);
-    assert.ok(fetches - before <= 1, `${fetches - before} fetches for 30 unknown kids`);
+    // At most one fetch per JWKS_REFRESH_MIN_SECONDS (1 s here): a flood that outlasts a second
+    // on a loaded machine may make a second one, never one per request.
+    const allowed = 1 + Math.floor((Date.now() - started) / 1000);
+    assert.ok(fetches - before <= allowed, `${fetches - before} fetches for 30 unknown kids in ${Date.now() - started} ms`);
   });
 
   test("the host rotates its keys: a new kid is fetched once and works", async () => {
