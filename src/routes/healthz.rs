@@ -39,6 +39,10 @@ pub async fn handle(env: &Env, log: &mut RequestLog) -> Result<Response, AppErro
         }
     };
     let mut body = json!({ "config": { "ok": true } });
+    if !config.lti.is_empty() {
+        // How many LMSs may launch (their URLs are not shown).
+        body["lti"] = json!({ "platforms": config.lti.len() });
+    }
     let mut ready = match config.pool.only() {
         Some(server) => {
             body["config"]["checksum_algorithm"] = json!(server.signer.algorithm.name());

@@ -137,6 +137,12 @@ describe("launches", () => {
     assert.equal(joinParams(other.response).get("role"), "VIEWER");
   });
 
+  test("/healthz counts the registered LMSs, naming none", async () => {
+    const health = await (await fetch(`${worker.origin}/healthz`)).json();
+    assert.deepEqual(health.lti, { platforms: 1 });
+    assert.ok(!JSON.stringify(health).includes(platform.issuer));
+  });
+
   test("the login's cookie: Secure, HttpOnly, SameSite=None, Partitioned, and spent by the launch", async () => {
     const launched = await fullLaunch({ user: "t-3", name: "C", roles: "Instructor", link: "res-44" });
     const attributes = launched.cookie.split(";").map((a) => a.trim());

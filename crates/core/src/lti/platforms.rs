@@ -106,6 +106,10 @@ impl LtiPlatforms {
         self.0.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Every registered LMS's frame ancestors: who may embed the pages an LTI launch leads to.
     pub fn frame_ancestors(&self) -> Vec<String> {
         let mut all: Vec<String> = self.0.iter().flat_map(|p| p.frame_ancestors.iter().cloned()).collect();
