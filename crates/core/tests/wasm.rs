@@ -165,3 +165,28 @@ async fn the_join_flow_runs_in_wasm() {
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::BbbTimeout);
 }
+
+#[wasm_bindgen_test]
+fn wait_tickets_and_lti_meeting_ids_are_the_same_in_wasm() {
+    use bbb_core::ticket::{Participant, TicketError};
+    use bbb_core::waiting::{WaitSettings, WaitTicket};
+    let viewer = Participant {
+        meeting: bbb_core::MeetingId::parse("bio-101").unwrap(),
+        full_name: "Zoë".into(),
+        user_id: "u-7".into(),
+        role: Role::Viewer,
+        avatar_url: None,
+        guest: false,
+        waits: true,
+        from_lms: false,
+    };
+    let settings = WaitSettings::default();
+    let key = Secret::new("callback-key");
+    let ticket = WaitTicket::begin(viewer, "Biology".into(), NOW, &settings).unwrap();
+    let sealed = ticket.seal(&key);
+    assert_eq!(WaitTicket::open(&[&key], &sealed, NOW + 60), Ok(ticket));
+    let forged = format!("{}x", sealed);
+    assert_eq!(WaitTicket::open(&[&key], &forged, NOW), Err(TicketError::Forged));
+    let meeting = bbb_core::lti::meeting_id("https://lms.example.org", "d1", "course-9", "link-1");
+    assert_eq!(meeting.as_str(), "lti-7ce273dc57d86bc4c6d032d6d7d65d3d");
+}
