@@ -34,6 +34,7 @@ pub async fn wait_socket(env: &Env, meeting: &MeetingId, sealed: &str) -> Result
     let response = stub.fetch_with_request(request).await.map_err(|_| unavailable())?;
     match response.status_code() {
         101 => Ok(response),
-        _ => Err(AppError::new(ErrorCode::TokenInvalid, "This waiting link is not valid.")),
+        401 => Err(AppError::new(ErrorCode::TokenInvalid, "This waiting link is not valid.")),
+        _ => Err(AppError::new(ErrorCode::Internal, "The waiting room could not take this page. It will try again.")),
     }
 }

@@ -34,6 +34,9 @@ type Here<'a> = Coordinator<'a, DoStore<'a>, FetchTransport, PoolPlacement<'a>>;
 #[durable_object] // fetch, alarm, and the waiting room's hibernating sockets
 pub struct MeetingCoordinator {
     state: State,
+    /// The same state as the platform's object: its socket calls report errors (`worker`'s
+    /// wrappers of them panic).
+    sockets: worker::worker_sys::DurableObjectState,
     env: Env,
     memory: CoordinatorMemory,
     /// Settings are fixed for the life of this object; parsed on first use.
@@ -44,8 +47,12 @@ pub struct MeetingCoordinator {
 
 impl DurableObject for MeetingCoordinator {
     fn new(state: State, env: Env) -> Self {
+        let sockets = state._inner();
         MeetingCoordinator {
-            state,
+            state: State::from(worker::wasm_bindgen::JsCast::unchecked_into::<worker::worker_sys::DurableObjectState>(
+                sockets.clone(),
+            )),
+            sockets,
             env,
             memory: CoordinatorMemory::default(),
             config: OnceCell::new(),
@@ -93,7 +100,7 @@ impl DurableObject for MeetingCoordinator {
                     return Response::error("bad wait ticket", 401);
                 };
                 let running = here.current().await.ok().flatten().is_some_and(|i| i.joinable());
-                waiters::accept(&self.state, &config, &ticket, running, now)
+                waiters::accept(&self.sockets, &config, &ticket, running, now)
             }
             RecoverCall::PATH => {
                 let call: RecoverCall = read(&mut req).await?;
@@ -139,7 +146,7 @@ impl DurableObject for MeetingCoordinator {
             StateCall::PATH => {
                 let state = here.current().await;
                 reply::<StateCall>(
-                    state.map(|instance| MeetingState { instance, waiting: waiters::count(&self.state) }),
+                    state.map(|instance| MeetingState { instance, waiting: waiters::count(&self.sockets) }),
                 )
             }
             SettleCall::PATH => {
@@ -245,7 +252,7 @@ impl MeetingCoordinator {
 
     /// A start: every waiting page goes in (CONTRACT §9).
     fn release_waiters(&self, config: &Config, meeting: &str, now: i64) {
-        let released = waiters::release(&self.state, config, now);
+        let released = waiters::release(&self.sockets, config, now);
         if released > 0 {
             let line = serde_json::json!({
                 "route": "coordinator", "note": "waiters_released", "meeting": meeting,

@@ -5,16 +5,36 @@
 
 use bbb_core::waiting::{WaitPaths, WaitTicket};
 use bbb_core::Config;
-use worker::{Response, Result, State, WebSocket, WebSocketPair};
+use worker::wasm_bindgen::JsValue;
+use worker::worker_sys::{DurableObjectState, WebSocketRequestResponsePair};
+use worker::{Response, Result, WebSocket, WebSocketPair};
+
+/// At most this many waiting pages of one viewer (tabs, reloads) per meeting: a newer one closes
+/// the oldest, so one ticket cannot pile sockets onto the object.
+pub const PAGES_PER_VIEWER: usize = 4;
 
 /// Accepts a waiting page's socket for `ticket`'s viewer. A meeting that already runs (it
-/// started between the page and its socket) releases it at once.
-pub fn accept(state: &State, config: &Config, ticket: &WaitTicket, running: bool, now: i64) -> Result<Response> {
+/// started between the page and its socket) releases it at once. The platform's socket calls are
+/// made on the raw state, whose errors (a full object) come back as errors, not panics.
+pub fn accept(
+    state: &DurableObjectState,
+    config: &Config,
+    ticket: &WaitTicket,
+    running: bool,
+    now: i64,
+) -> Result<Response> {
+    let tag = ticket.viewer_tag();
+    let theirs = sockets(state, Some(&tag));
+    for old in theirs.iter().take((theirs.len() + 1).saturating_sub(PAGES_PER_VIEWER)) {
+        let _ = old.close(Some(4000), Some("replaced by a newer page"));
+    }
     let pair = WebSocketPair::new()?;
-    state.accept_web_socket(&pair.server);
+    state
+        .accept_websocket_with_tags(pair.server.as_ref(), vec![JsValue::from_str(&tag)])
+        .map_err(|_| worker::Error::RustError("the meeting cannot hold another waiting page".into()))?;
     pair.server.serialize_attachment(ticket)?;
-    if let Ok(pong) = worker::worker_sys::WebSocketRequestResponsePair::new("ping", "pong") {
-        state.set_websocket_auto_response(&pong);
+    if let Ok(pong) = WebSocketRequestResponsePair::new("ping", "pong") {
+        let _ = state.set_websocket_auto_response(&pong);
     }
     if running {
         send_go(&pair.server, config, ticket, now);
@@ -24,8 +44,8 @@ pub fn accept(state: &State, config: &Config, ticket: &WaitTicket, running: bool
 
 /// Sends every waiting page into the meeting (each to its own fresh ticket) and closes its
 /// socket. Returns how many there were.
-pub fn release(state: &State, config: &Config, now: i64) -> usize {
-    let sockets = state.get_websockets();
+pub fn release(state: &DurableObjectState, config: &Config, now: i64) -> usize {
+    let sockets = sockets(state, None);
     for socket in &sockets {
         match socket.deserialize_attachment::<WaitTicket>() {
             Ok(Some(ticket)) => send_go(socket, config, &ticket, now),
@@ -38,8 +58,17 @@ pub fn release(state: &State, config: &Config, now: i64) -> usize {
 }
 
 /// The waiting pages with an open socket.
-pub fn count(state: &State) -> u32 {
-    state.get_websockets().len() as u32
+pub fn count(state: &DurableObjectState) -> u32 {
+    sockets(state, None).len() as u32
+}
+
+/// The sockets the object holds (with `tag`, when given); none when the platform says no.
+fn sockets(state: &DurableObjectState, tag: Option<&str>) -> Vec<WebSocket> {
+    let held = match tag {
+        Some(tag) => state.get_websockets_with_tag(tag),
+        None => state.get_websockets(),
+    };
+    held.map(|list| list.into_iter().map(WebSocket::from).collect()).unwrap_or_default()
 }
 
 /// The page follows `go` to `/join/wait/{ticket}`, which answers the signed join's `302`: no

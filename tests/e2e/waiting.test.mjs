@@ -202,6 +202,25 @@ describe("the wait ticket", () => {
     assert.equal(joinUrl.searchParams.get("meetingID"), "wait-room-ticket");
   });
 
+  test("one viewer's pages are capped: a fifth page's socket closes the oldest", async () => {
+    const page = await waitingPage(link(student("wait-room-tabs", { sub: "tabby" })));
+    const url = `${worker.origin.replace("http", "ws")}${page.socket}`;
+    const sockets = [];
+    for (let i = 0; i < 6; i++) {
+      const socket = new WebSocket(url);
+      socket.closedWith = new Promise((done) => socket.on("close", (code) => done(code)));
+      socket.messages = [];
+      socket.on("message", (data) => socket.messages.push(String(data)));
+      await new Promise((opened, failed) => { socket.on("open", opened); socket.on("error", failed); });
+      sockets.push(socket);
+    }
+    assert.deepEqual(await Promise.all(sockets.slice(0, 2).map((s) => s.closedWith)), [4000, 4000], "the two oldest made way");
+    await teacherJoins("wait-room-tabs");
+    assert.deepEqual(await Promise.all(sockets.slice(2).map((s) => s.closedWith)), [1000, 1000, 1000, 1000]);
+    assert.ok(sockets.slice(2).every((s) => s.messages.length === 1 && JSON.parse(s.messages[0]).go));
+    assert.ok(sockets.slice(0, 2).every((s) => s.messages.length === 0));
+  });
+
   test("the socket path takes only a WebSocket", async () => {
     const page = await waitingPage(link(student("wait-room-plain-get")));
     const response = await http.fetch(`${worker.origin}${page.socket}`);

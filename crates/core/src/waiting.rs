@@ -77,6 +77,13 @@ impl WaitTicket {
         &self.participant
     }
 
+    /// A short, fixed-length name for this viewer (a hash of the user id), to count their pages.
+    pub fn viewer_tag(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.participant.user_id.as_bytes());
+        format!("viewer:{}", &hex::encode(digest)[..32])
+    }
+
     pub fn meeting_name(&self) -> &str {
         &self.meeting_name
     }
