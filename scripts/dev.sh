@@ -3,24 +3,28 @@
 # workerd (wrangler dev) and a demo host page, and prints where to click. Ctrl-C stops them all.
 #   bash scripts/dev.sh          one simulated BBB server (BBB_URL)
 #   bash scripts/dev.sh --pool   a pool of two (BBB_SERVERS, each its own secret; CONTRACT §8)
-#   BBB_SIM_PORT (8090, and 8091 for the pool's second), WORKER_PORT (8787) and DEMO_PORT (8000)
-#   move the ports.
+#   bash scripts/dev.sh --lti    also a test LMS that launches bbb-edge with LTI 1.3 (CONTRACT §10)
+#   BBB_SIM_PORT (8090, and 8091 for the pool's second), WORKER_PORT (8787), DEMO_PORT (8000) and
+#   LTI_PORT (8092, the test LMS) move the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-source scripts/env.sh
 
 pool=false
+lti=false
 for arg in "$@"; do
   case "$arg" in
     --pool) pool=true ;;
-    *) echo "dev: unknown option $arg (try --pool)" >&2; exit 2 ;;
+    --lti) lti=true ;;
+    *) echo "dev: unknown option $arg (try --pool or --lti)" >&2; exit 2 ;;
   esac
 done
+if $lti; then bash scripts/setup.sh --lti; else bash scripts/setup.sh; fi
+source scripts/env.sh
 SIM_PORT="${BBB_SIM_PORT:-8090}"
 SIM2_PORT=$((SIM_PORT + 1))
 WORKER_PORT="${WORKER_PORT:-8787}"
 DEMO_PORT="${DEMO_PORT:-8000}"
+LTI_PORT="${LTI_PORT:-8092}"
 
 # The worker refuses a JWT_SECRET under 32 bytes: an older .dev.vars with a short one is rewritten.
 if [ -f .dev.vars ] && [ "$(sed -n 's/^JWT_SECRET=//p' .dev.vars | tr -d '\n' | wc -c)" -lt 32 ]; then
@@ -60,6 +64,16 @@ if $pool; then
   fi
   env_file=.dev.pool.vars
 fi
+if $lti; then
+  # The test LMS (lti1p3platform, as in tests/e2e/lti.test.mjs) registered in LTI_PLATFORMS.
+  lms="http://127.0.0.1:${LTI_PORT}"
+  umask 077
+  {
+    grep -v '^LTI_PLATFORMS=' "$env_file"
+    echo "LTI_PLATFORMS='[{\"issuer\": \"${lms}\", \"client_id\": \"bbb-edge-dev\", \"deployment_ids\": [\"1\"], \"auth_url\": \"${lms}/auth\", \"jwks_url\": \"${lms}/jwks\"}]'"
+  } > .dev.lti.vars
+  env_file=.dev.lti.vars
+fi
 
 cargo build -q --release -p bbb-sim
 bash scripts/build-worker.sh
@@ -82,6 +96,13 @@ setsid npx wrangler dev --ip 127.0.0.1 --port "$WORKER_PORT" --env-file "$env_fi
 pids+=($!)
 BBB_SIM_URL="$sims" DEMO_PORT="$DEMO_PORT" setsid node scripts/demo-host.mjs &
 pids+=($!)
+if $lti; then
+  lms_key="$(mktemp -d)/lms.pem"
+  node -e 'const {generateKeyPairSync}=require("crypto");process.stdout.write(generateKeyPairSync("rsa",{modulusLength:2048}).privateKey.export({type:"pkcs8",format:"pem"}))' > "$lms_key"
+  setsid .venv-lti/bin/python tests/support/lti-platform/platform.py --port "$LTI_PORT" --issuer "$lms" \
+    --client-id bbb-edge-dev --deployment-id 1 --tool "http://127.0.0.1:${WORKER_PORT}" --key "$lms_key" &
+  pids+=($!)
+fi
 
 for _ in $(seq 1 120); do
   if curl -fs "http://127.0.0.1:${WORKER_PORT}/healthz" >/dev/null 2>&1; then break; fi
@@ -103,6 +124,10 @@ bbb-edge is running at http://127.0.0.1:${WORKER_PORT} against the BBB simulator
 
   Links are valid for 15 minutes. More: node scripts/join-link.mjs --name NAME [--roles Instructor]
   Health: http://127.0.0.1:${WORKER_PORT}/healthz     Simulator state: http://127.0.0.1:${SIM_PORT}/_sim/meetings
+$(if $lti; then echo "  LTI 1.3, from a test LMS (lti1p3platform): a course link as the teacher, then as a student:
+    ${lms}/launch?user=t1&name=Ada+Lovelace&roles=Instructor&link=demo-link&title=LTI+class
+    ${lms}/launch?user=s1&name=Grace+Hopper&roles=Learner&link=demo-link&title=LTI+class
+  or embedded in a course page: ${lms}/course?user=s2&name=Alan+Turing&roles=Learner&link=demo-link&title=LTI+class"; fi)
 $(if $pool; then echo "  The pool: mint an admin token (cargo run -q -p bbb-edge-token -- api --scope admin) and
     curl -H \"authorization: Bearer \$TOKEN\" http://127.0.0.1:${WORKER_PORT}/api/v1/servers
   A poll runs every minute (or now: curl http://127.0.0.1:${WORKER_PORT}/cdn-cgi/handler/scheduled)."; fi)
