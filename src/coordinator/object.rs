@@ -79,7 +79,7 @@ impl DurableObject for MeetingCoordinator {
         match req.path().as_str() {
             JoinCall::PATH => {
                 let call: JoinCall = read(&mut req).await?;
-                let start = if call.waits { Start::WaitForModerator } else { Start::May };
+                let start = Start::of(call.waits);
                 let admission = here.admit(&call.jti, &call.spec, start, now, crate::random::nonce).await;
                 let grant = match admission {
                     Ok(Admission::Join(grant)) => {
@@ -234,7 +234,7 @@ impl MeetingCoordinator {
         now: i64,
     ) -> std::result::Result<RecoverReply, AppError> {
         let spec = spec_of(call, here.current().await?);
-        let start = if call.waits { Start::WaitForModerator } else { Start::May };
+        let start = Start::of(call.waits);
         let calls = || here.transport.calls();
         match here.recover(call.stale, &call.server, &spec, start, now, crate::random::nonce).await? {
             Recovery::Join(grant) => {

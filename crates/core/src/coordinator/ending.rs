@@ -54,12 +54,8 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
                 ended.push(event);
             }
         }
-        let mut grant = match start {
-            Start::May => self.ensure(spec, now, nonce).await?,
-            Start::WaitForModerator => match self.joinable(Some(spec)).await? {
-                Some(grant) => grant,
-                None => return Ok(Recovery::Wait(ended)),
-            },
+        let Some(mut grant) = self.ensure_or_wait(spec, start, now, nonce).await? else {
+            return Ok(Recovery::Wait(ended));
         };
         grant.events.extend(ended);
         Ok(Recovery::Join(Box::new(grant)))

@@ -146,6 +146,17 @@ pub enum Start {
     WaitForModerator,
 }
 
+impl Start {
+    /// The start of a participant who `waits` (CONTRACT §9), or may start the meeting.
+    pub fn of(waits: bool) -> Start {
+        if waits {
+            Start::WaitForModerator
+        } else {
+            Start::May
+        }
+    }
+}
+
 /// What a recovery request came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recovery {
@@ -209,34 +220,40 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
             reservation.keep();
             return Err(TokenError::Replayed.into());
         }
-        let admission = match start {
-            Start::May => Admission::Join(Box::new(self.ensure(spec, now, nonce).await?)),
-            Start::WaitForModerator => match self.joinable(Some(spec)).await? {
-                Some(grant) => Admission::Join(Box::new(grant)),
-                None => Admission::Wait,
-            },
+        let admission = match self.ensure_or_wait(spec, start, now, nonce).await? {
+            Some(grant) => Admission::Join(Box::new(grant)),
+            None => Admission::Wait,
         };
         self.store.remember_jti(&jti.id, jti.until).await?;
         reservation.keep();
         Ok(admission)
     }
 
+    /// [`Coordinator::ensure`] when the joiner may start the meeting; else only
+    /// [`Coordinator::joinable`] (`None`: it waits).
+    async fn ensure_or_wait(
+        &self,
+        spec: &CreateSpec,
+        start: Start,
+        now: i64,
+        nonce: impl Fn() -> String,
+    ) -> Result<Option<Grant>, AppError> {
+        match start {
+            Start::May => self.ensure(spec, now, nonce).await.map(Some),
+            Start::WaitForModerator => self.joinable(Some(spec)).await,
+        }
+    }
+
     /// The instance a waiting viewer may join now: the running one, or the one an in-flight
     /// create is making (its outcome shared); `None` when neither. Never creates.
     pub async fn joinable(&self, spec: Option<&CreateSpec>) -> Result<Option<Grant>, AppError> {
-        let drift = |instance: &Instance| spec.map(|spec| instance.drift(spec)).unwrap_or_default();
-        if let Some(instance) = self.current().await? {
-            if instance.joinable() {
-                let drift = drift(&instance);
-                return Ok(Some(Grant { instance, created: false, drift, events: Vec::new() }));
-            }
+        if let Some(instance) = self.current().await?.filter(Instance::joinable) {
+            return Ok(Some(joined(instance, spec, Vec::new())));
         }
-        let Some(receiver) = self.follow_inflight() else {
-            return Ok(None);
-        };
-        let instance = receiver.await.unwrap_or_else(|_| Err(abandoned()))?;
-        let drift = drift(&instance);
-        Ok(Some(Grant { instance, created: false, drift, events: Vec::new() }))
+        match self.follow_inflight() {
+            Some(receiver) => Ok(Some(joined(outcome_of(receiver).await?, spec, Vec::new()))),
+            None => Ok(None),
+        }
     }
 
     /// A place among the waiters of the in-flight create, if there is one.
@@ -291,8 +308,7 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
         let mut rehome: Option<(CreateSpec, ServerId)> = None;
         if let Some(instance) = self.current().await? {
             if instance.joinable() {
-                let drift = instance.drift(spec);
-                return Ok(Grant { instance, created: false, drift, events });
+                return Ok(joined(instance, Some(spec), events));
             }
             if instance.is_running() {
                 // Its server is offline or disabled: this join moves the meeting, with what it
@@ -310,9 +326,7 @@ impl<S: CoordinatorStore, T: Transport, P: Placement> Coordinator<'_, S, T, P> {
             *self.memory.inflight.borrow_mut() = Some(Vec::new());
         }
         if let Some(receiver) = waiting {
-            let instance = receiver.await.unwrap_or_else(|_| Err(abandoned()))?;
-            let drift = instance.drift(spec);
-            return Ok(Grant { instance, created: false, drift, events });
+            return Ok(joined(outcome_of(receiver).await?, Some(spec), events));
         }
         // This request creates; whatever happens, the waiters get the outcome.
         let flight = Flight { memory: self.memory, outcome: None };
@@ -346,6 +360,17 @@ impl Drop for Flight<'_> {
             let _ = waiter.send(outcome.clone());
         }
     }
+}
+
+/// A grant of an instance this request did not create; its drift is against `spec`, if any.
+fn joined(instance: Instance, spec: Option<&CreateSpec>, events: Vec<Event>) -> Grant {
+    let drift = spec.map(|spec| instance.drift(spec)).unwrap_or_default();
+    Grant { instance, created: false, drift, events }
+}
+
+/// The outcome of the create this request followed.
+async fn outcome_of(receiver: oneshot::Receiver<Shared>) -> Shared {
+    receiver.await.unwrap_or_else(|_| Err(abandoned()))
 }
 
 fn ended_event(instance: &Instance, now: i64) -> Event {
