@@ -5,24 +5,14 @@ use bbb_core::page;
 use bbb_core::AppError;
 use worker::{Env, Headers, Request, Response, Result};
 
-/// Nothing from another origin; no frame may show the page (see [`Framing`]).
+/// Nothing from another origin.
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'";
 
-/// Who may show a page in a frame: nobody, or the registered LMSs for the pages an LTI launch
-/// leads to (LMSs embed their tools in an iframe).
-#[derive(Clone, Copy)]
-pub enum Framing<'a> {
-    Nobody,
-    Lms(&'a [String]),
-}
-
-impl Framing<'_> {
-    fn directive(self) -> String {
-        match self {
-            Framing::Lms(origins) if !origins.is_empty() => format!("frame-ancestors {}", origins.join(" ")),
-            _ => "frame-ancestors 'none'".to_owned(),
-        }
-    }
+/// A page's policy: [`CSP`], `extra` directives, and who may show it in a frame: nobody, unless
+/// `ancestors` (the registered LMSs, for the pages an LTI launch leads to: LMSs embed their tools).
+fn policy(extra: &str, ancestors: &[String]) -> String {
+    let frames = if ancestors.is_empty() { "'none'".to_owned() } else { ancestors.join(" ") };
+    format!("{CSP}{extra}; frame-ancestors {frames}")
 }
 
 /// A platform failure; its text is not shown (it could include a URL).
@@ -50,21 +40,21 @@ pub fn error(error: &AppError, html: bool, lang: page::Lang, env: &Env, lti: boo
             _ => Vec::new(),
         };
         let body = page::error_page(error, back.as_deref(), lang);
-        html_under(&body, error.status(), lang, &format!("{CSP}; {}", Framing::Lms(&ancestors).directive()))
+        html_under(&body, error.status(), lang, &policy("", &ancestors))
     } else {
         json(&error.to_json(), error.status())
     }
 }
 
 pub fn html(body: &str, status: u16, lang: page::Lang) -> Result<Response> {
-    html_under(body, status, lang, &format!("{CSP}; {}", Framing::Nobody.directive()))
+    html_under(body, status, lang, &policy("", &[]))
 }
 
 /// The waiting room's page: the strict CSP, plus its one inline script (by hash) and a socket
-/// to this origin.
-pub fn waiting_html(body: &str, lang: page::Lang, framing: Framing) -> Result<Response> {
-    let csp = format!("{CSP}; script-src {}; connect-src 'self'; {}", page::wait_script_hash(), framing.directive());
-    html_under(body, 200, lang, &csp)
+/// to this origin; `ancestors` may frame it.
+pub fn waiting_html(body: &str, lang: page::Lang, ancestors: &[String]) -> Result<Response> {
+    let extra = format!("; script-src {}; connect-src 'self'", page::wait_script_hash());
+    html_under(body, 200, lang, &policy(&extra, ancestors))
 }
 
 fn html_under(body: &str, status: u16, lang: page::Lang, csp: &str) -> Result<Response> {

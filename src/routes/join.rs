@@ -5,7 +5,6 @@
 
 use bbb_core::join::{prepare_verified, signed_join, PreparedJoin};
 use bbb_core::log::RequestLog;
-use bbb_core::waiting::WaitTicket;
 use bbb_core::{AppError, ErrorCode};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen_futures::JsFuture;
@@ -47,10 +46,7 @@ pub async fn enter(
     let call = JoinCall { jti: join.jti.clone(), spec: join.spec.clone(), waits: join.participant.waits };
     let Some(grant) = client::call(env, &join.participant.meeting, &call).await? else {
         // A viewer before the meeting runs: the waiting room (CONTRACT §9); the jti is spent.
-        log.note = Some("waiting");
-        let ticket =
-            WaitTicket::begin(join.participant, join.spec.name, now, &config.waiting).ok_or_else(AppError::internal)?;
-        return crate::routes::wait::waiting(req, config, &ticket, now);
+        return crate::routes::wait::begin(req, config, join.participant, join.spec.name, now, log);
     };
     record(log, &grant);
     let server = grant_server(config, &grant)?;

@@ -8,7 +8,6 @@ use bbb_core::bbb::JoinRefusal;
 use bbb_core::join::{refused, signed_join};
 use bbb_core::log::RequestLog;
 use bbb_core::ticket::Ticket;
-use bbb_core::waiting::WaitTicket;
 use bbb_core::{page, AppError, Config};
 use worker::{Env, Request, Response};
 
@@ -75,10 +74,7 @@ async fn recover(
     if let Some(meeting_name) = reply.wait_for {
         // The instance is gone and this viewer waits for the next start.
         log.bbb_calls = reply.bbb_calls;
-        log.note = Some("waiting");
-        let ticket =
-            WaitTicket::begin(ticket.participant, meeting_name, now, &config.waiting).ok_or_else(AppError::internal)?;
-        return crate::routes::wait::waiting(req, config, &ticket, now).map(Some);
+        return crate::routes::wait::begin(req, config, ticket.participant, meeting_name, now, log).map(Some);
     }
     let Some(grant) = reply.grant else {
         log.bbb_calls = reply.bbb_calls;

@@ -6,7 +6,7 @@
 use bbb_core::join::signed_join;
 use bbb_core::log::RequestLog;
 use bbb_core::page::{self, WaitingPage};
-use bbb_core::ticket::TicketError;
+use bbb_core::ticket::{Participant, TicketError};
 use bbb_core::waiting::{WaitPaths, WaitTicket};
 use bbb_core::{AppError, Config, ErrorCode};
 use worker::{Env, Request, Response};
@@ -43,6 +43,20 @@ pub async fn page(
     respond::redirect(location.expose(), 302).map_err(internal)
 }
 
+/// A wait begins now for `participant` (a viewer who waits): its ticket, and the page.
+pub fn begin(
+    req: &Request,
+    config: &Config,
+    participant: Participant,
+    meeting_name: String,
+    now: i64,
+    log: &mut RequestLog,
+) -> Result<Response, AppError> {
+    log.note = Some("waiting");
+    let ticket = WaitTicket::begin(participant, meeting_name, now, &config.waiting).ok_or_else(AppError::internal)?;
+    waiting(req, config, &ticket, now)
+}
+
 /// The waiting page for `ticket`, with the ticket sealed into its paths.
 pub fn waiting(req: &Request, config: &Config, ticket: &WaitTicket, now: i64) -> Result<Response, AppError> {
     let paths = WaitPaths::of(&ticket.seal(&config.callbacks.key));
@@ -60,7 +74,7 @@ pub fn waiting(req: &Request, config: &Config, ticket: &WaitTicket, now: i64) ->
         back: config.logout_url.as_deref(),
     });
     let ancestors = if ticket.participant().from_lms { config.lti.frame_ancestors() } else { Vec::new() };
-    respond::waiting_html(&body, lang, respond::Framing::Lms(&ancestors)).map_err(internal)
+    respond::waiting_html(&body, lang, &ancestors).map_err(internal)
 }
 
 /// `GET /join/wait/{ticket}/socket` with `Upgrade: websocket`: handed to the meeting's object.
