@@ -41,7 +41,11 @@ impl ApiCall {
 
 /// `BBB_URL` normalised to the API root, always ending in `/api/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiBase(String);
+pub struct ApiBase {
+    url: String,
+    /// End of the scheme, host and port.
+    origin_end: usize,
+}
 
 /// Why a `BBB_URL` value was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,16 +61,21 @@ impl ApiBase {
         }
         let trimmed = url.as_str().trim_end_matches('/');
         let api = if trimmed.ends_with("/api") { trimmed.to_owned() } else { format!("{trimmed}/api") };
-        Ok(ApiBase(format!("{api}/")))
+        Ok(ApiBase { url: format!("{api}/"), origin_end: url.origin().len() })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.url
+    }
+
+    /// Scheme, host and port only.
+    pub fn origin(&self) -> &str {
+        &self.url[..self.origin_end]
     }
 
     /// The API index (`GET /bigbluebutton/api`), which answers without a checksum.
     pub fn index_url(&self) -> &str {
-        self.0.trim_end_matches('/')
+        self.url.trim_end_matches('/')
     }
 }
 

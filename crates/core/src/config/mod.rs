@@ -193,7 +193,7 @@ impl PublicUrl {
         if url.path() != "/" || url.query().is_some() {
             return Err("must be an origin (scheme, host and port) without a path or query".into());
         }
-        Ok(PublicUrl(url.origin().ascii_serialization()))
+        Ok(PublicUrl(url.origin().to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

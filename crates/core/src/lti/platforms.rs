@@ -71,7 +71,7 @@ impl LtiPlatforms {
                 web_url::parse(value, Transport::HttpsOrLoopback).map_err(|reason| at(&format!("`{name}` {reason}")))
             };
             let url = |value: &str, name: &str| parsed(value, name).map(String::from);
-            let origin = |value: &str, name: &str| parsed(value, name).map(|u| u.origin().ascii_serialization());
+            let origin = |value: &str, name: &str| parsed(value, name).map(|u| u.origin().to_owned());
             // The issuer is compared as given (it is the `iss` claim), and must be a URL too.
             url(&entry.issuer, "issuer")?;
             if entry.client_id.trim().is_empty() {

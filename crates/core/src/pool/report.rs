@@ -23,7 +23,7 @@ impl ServerReport {
         let record = view.record(&server.id);
         ServerReport {
             id: server.id.to_string(),
-            url: server.origin(),
+            url: server.origin().to_owned(),
             state: record.state.name().to_owned(),
             health: record.counters.health.name().to_owned(),
             load: view.load(server, now),

@@ -103,8 +103,8 @@ impl Server {
     }
 
     /// Scheme, host and port only: what `/api/v1/servers` shows.
-    pub fn origin(&self) -> String {
-        url::Url::parse(self.base.as_str()).map(|url| url.origin().ascii_serialization()).unwrap_or_default()
+    pub fn origin(&self) -> &str {
+        self.base.origin()
     }
 
     pub fn has_tag(&self, tag: &str) -> bool {
