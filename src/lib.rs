@@ -9,6 +9,7 @@ mod env_source;
 mod js_http;
 mod jwks;
 mod pool;
+mod query;
 mod random;
 mod reconcile;
 mod registry;

@@ -56,8 +56,7 @@ pub async fn handle(mut req: Request, env: &Env, route: &Route, log: &mut Reques
             json!({ "meeting": meeting.as_str(), "server": server.id.as_str(), "end_requested": true })
         }
         Route::ApiRecordings => {
-            let url = req.url().map_err(internal)?;
-            let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            let pairs = crate::query::pairs(&req);
             let query = RecordingQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
             let servers = match &query.filter {
                 RecordingFilter::Meeting(meeting) => {

@@ -75,8 +75,7 @@ pub fn record(log: &mut RequestLog, grant: &GrantReply) {
 }
 
 fn query_token(req: &Request) -> Result<String, AppError> {
-    let url = req.url().map_err(internal)?;
-    let token = url.query_pairs().find(|(name, _)| name == "token").map(|(_, value)| value.into_owned());
+    let token = crate::query::pairs(req).into_iter().find(|(name, _)| name == "token").map(|(_, value)| value);
     token.filter(|t| !t.is_empty()).ok_or_else(missing)
 }
 

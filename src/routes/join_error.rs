@@ -23,8 +23,7 @@ pub async fn handle(
     sealed: Option<&str>,
     log: &mut RequestLog,
 ) -> Result<Response, AppError> {
-    let url = req.url().map_err(internal)?;
-    let refusal = page::parse_bbb_errors(url.query().unwrap_or("")).first().map(|error| JoinRefusal::of(&error.key));
+    let refusal = page::parse_bbb_errors(&crate::query::raw(req)).first().map(|error| JoinRefusal::of(&error.key));
     let config = crate::env_source::load(env).ok();
     if let (Some(config), Some(sealed), Some(refusal)) = (&config, sealed, refusal) {
         if refusal.is_stale_instance() {

@@ -19,7 +19,7 @@ pub async fn login(mut req: Request, env: &Env, log: &mut RequestLog) -> Result<
     let pairs: Vec<(String, String)> = if req.method() == Method::Post {
         body::read_form(&mut req).await?.unwrap_or_default()
     } else {
-        req.url().map_err(internal)?.query_pairs().into_owned().collect()
+        crate::query::pairs(&req)
     };
     let request = LoginRequest::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let nonce = crate::random::nonce();
