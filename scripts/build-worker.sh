@@ -11,7 +11,7 @@ if [ "${BBB_EDGE_BUILT:-}" = 1 ]; then
   exit 0
 fi
 
-if [ -f build/index.js ] && [ -f build/index_bg.wasm ] && \
+if [ -f build/index.js ] && [ -f build/index_bg.wasm ] && [ -f build/index_bg.symbols ] && \
    [ -z "$(find src crates/core/src crates/core/Cargo.toml Cargo.toml Cargo.lock wrangler.toml -newer build/index_bg.wasm -print -quit)" ]; then
   echo "build-worker: build/ is up to date"
   exit 0
@@ -22,3 +22,6 @@ if [ -d build/.tmp ] && ! pgrep -x worker-build >/dev/null; then
   rm -rf build/.tmp
 fi
 worker-build --release
+# The name section is only for readable traces: it moves into build/index_bg.symbols
+# (scripts/wasm-symbols.py symbolize turns a trace's wasm-function[N] back into names).
+python3 scripts/wasm-symbols.py strip build/index_bg.wasm

@@ -5,65 +5,19 @@
 
 --functions CRATE lists that crate's largest functions instead (CRATE `all` for every crate).
 
-worker-build keeps the name section (wasm-opt --debuginfo), so function names survive. Names are
-Rust-mangled; the crate is the first path segment (generic impls like `<T as Trait>` count
+Function names come from the name section, or, for the built worker (whose names
+scripts/build-worker.sh moves out of the wasm), from the symbols file beside it. Names are
+Rust-mangled or demangled; the crate is the first path segment (generic impls like `<T as Trait>` count
 toward the crate of the first segment that looks like one).
 """
 import gzip
+import pathlib
 import re
 import sys
 from collections import Counter
 
-
-def leb(data, pos):
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return result, pos
-
-
-def sections(data):
-    pos = 8
-    while pos < len(data):
-        kind = data[pos]
-        size, pos = leb(data, pos + 1)
-        yield kind, data[pos:pos + size]
-        pos += size
-
-
-def imported_functions(payload):
-    count, pos = leb(payload, 0)
-    functions = 0
-    for _ in range(count):
-        for _ in range(2):  # module name, field name
-            length, pos = leb(payload, pos)
-            pos += length
-        kind = payload[pos]
-        pos += 1
-        if kind == 0:
-            functions += 1
-            _, pos = leb(payload, pos)
-        elif kind == 1:  # table: reftype + limits
-            pos += 1
-            flags, pos = leb(payload, pos)
-            _, pos = leb(payload, pos)
-            if flags & 1:
-                _, pos = leb(payload, pos)
-        elif kind == 2:  # memory: limits
-            flags, pos = leb(payload, pos)
-            _, pos = leb(payload, pos)
-            if flags & 1:
-                _, pos = leb(payload, pos)
-        elif kind == 3:  # global: valtype + mutability
-            pos += 2
-        elif kind == 4:  # tag
-            pos += 1
-            _, pos = leb(payload, pos)
-    return functions
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import wasmfile  # noqa: E402
 
 
 def crate_of(name):
@@ -95,33 +49,10 @@ def main():
     args = argv
     path = args[0] if args else "build/index_bg.wasm"
     data = open(path, "rb").read()
-    imports, bodies, names = 0, [], {}
-    for kind, payload in sections(data):
-        if kind == 2:
-            imports = imported_functions(payload)
-        elif kind == 10:
-            count, pos = leb(payload, 0)
-            for _ in range(count):
-                size, pos = leb(payload, pos)
-                bodies.append(size)
-                pos += size
-        elif kind == 0:
-            length, pos = leb(payload, 0)
-            if payload[pos:pos + length] != b"name":
-                continue
-            pos += length
-            while pos < len(payload):
-                sub, pos = payload[pos], pos + 1
-                size, pos = leb(payload, pos)
-                end = pos + size
-                if sub == 1:
-                    count, p = leb(payload, pos)
-                    for _ in range(count):
-                        index, p = leb(payload, p)
-                        length, p = leb(payload, p)
-                        names[index] = payload[p:p + length].decode("utf-8", "replace")
-                        p += length
-                pos = end
+    imports, bodies, names = wasmfile.read(data)
+    symbols = pathlib.Path(path).with_suffix(".symbols")
+    if not names and symbols.exists():
+        names = wasmfile.load_symbols(symbols)
     if functions_of:
         rows = [(size, names.get(imports + i, "<unnamed>")) for i, size in enumerate(bodies)]
         rows = [r for r in rows if functions_of == "all" or crate_of(r[1]) == functions_of]
