@@ -49,9 +49,15 @@ async fn exchange(stub: Stub, path: &str, body: &str, unreachable: fn() -> AppEr
     }
 }
 
-/// The request of a call, in the object.
-pub async fn read<C: Call>(req: &mut Request) -> worker::Result<C> {
-    req.json().await
+/// The request of a call, in the object (as text, then JSON: `worker`'s `Request::json` converts
+/// through serde_wasm_bindgen, a copy per call type).
+pub async fn read<C: Call>(req: &Request) -> worker::Result<C> {
+    parse(&js_http::request_text(req.inner()).await?)
+}
+
+/// A call's JSON, or the object's error for it.
+pub fn parse<T: DeserializeOwned>(json: &str) -> worker::Result<T> {
+    serde_json::from_str(json).map_err(|e| worker::Error::RustError(e.to_string()))
 }
 
 /// The object's answer to a call: its reply, or the error in the contract's JSON.

@@ -49,3 +49,8 @@ pub async fn fetch_object(stub: worker::Stub, request: &web_sys::Request) -> Res
 pub async fn text(response: &web_sys::Response) -> Result<String, JsValue> {
     JsFuture::from(response.text()?).await?.as_string().ok_or(JsValue::NULL)
 }
+
+/// The whole body of a request an object received, as text, in one promise.
+pub async fn request_text(request: &web_sys::Request) -> Result<String, JsValue> {
+    JsFuture::from(request.text()?).await?.as_string().ok_or(JsValue::NULL)
+}

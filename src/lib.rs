@@ -16,6 +16,7 @@ mod registry;
 mod respond;
 mod route;
 mod routes;
+mod storage;
 mod transport;
 
 use bbb_core::log::RequestLog;

@@ -5,11 +5,11 @@
 use bbb_core::registry::{due, Entry, PER_PASS};
 use bbb_core::{AppError, ErrorCode, MeetingId};
 use serde::{Deserialize, Serialize};
-use worker::js_sys::Map;
-use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, Result, State, Storage};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::clock::now_seconds;
 use crate::js_http;
+use crate::storage::Storage;
 
 const BINDING: &str = "REGISTRY";
 const NAME: &str = "registry";
@@ -30,36 +30,31 @@ impl DurableObject for MeetingRegistry {
         MeetingRegistry { state }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let storage = self.state.storage();
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let storage = Storage::of(&self.state);
         let now = now_seconds();
         match req.path().as_str() {
             "/created" => {
-                for meeting in req.json::<Meetings>().await?.meetings {
+                for meeting in read_meetings(&req).await?.meetings {
                     put(&storage, &format!("{PREFIX}{meeting}"), &Entry { created_at: now, checked_at: None }).await?;
                 }
                 Response::ok("")
             }
             "/due" => {
-                let listed: Map = storage.list_with_options(ListOptions::new().prefix(PREFIX)).await?;
-                let mut entries = Vec::new();
-                listed.for_each(&mut |value, key| {
-                    let entry = value.as_string().and_then(|json| serde_json::from_str::<Entry>(&json).ok());
-                    if let (Some(key), Some(entry)) = (key.as_string(), entry) {
-                        entries.push((key, entry));
-                    }
-                });
+                let listed = storage.list(PREFIX).await?;
+                let entries: Vec<(String, Entry)> = listed
+                    .into_iter()
+                    .filter_map(|(key, value)| Some((key, serde_json::from_str(&value.as_string()?).ok()?)))
+                    .collect();
                 let (due_now, expired) = due(&entries, now, PER_PASS);
-                if !expired.is_empty() {
-                    storage.delete_multiple(expired).await?;
-                }
+                storage.delete_all(expired).await?;
                 let meetings = due_now.into_iter().map(|k| k[PREFIX.len()..].to_owned()).collect();
                 Response::from_json(&Meetings { meetings })
             }
             "/checked" => {
-                for meeting in req.json::<Meetings>().await?.meetings {
+                for meeting in read_meetings(&req).await?.meetings {
                     let key = format!("{PREFIX}{meeting}");
-                    let stored = storage.get::<String>(&key).await?;
+                    let stored = storage.text(&key).await?;
                     if let Some(mut entry) = stored.and_then(|json| serde_json::from_str::<Entry>(&json).ok()) {
                         entry.checked_at = Some(now);
                         put(&storage, &key, &entry).await?;
@@ -70,6 +65,10 @@ impl DurableObject for MeetingRegistry {
             _ => Response::error("unknown registry route", 404),
         }
     }
+}
+
+async fn read_meetings(req: &Request) -> Result<Meetings> {
+    crate::do_call::parse(&js_http::request_text(req.inner()).await?)
 }
 
 /// Entries are stored as JSON text, like the coordinator's instance.

@@ -2,10 +2,11 @@
 //! errors passed through intact.
 
 use bbb_core::{AppError, ErrorCode, MeetingId};
-use worker::{Env, Headers, Request, RequestInit, Response};
+use worker::{Env, Response};
 
 use super::protocol::WAIT_SOCKET_PATH;
 use crate::do_call::{self, Call};
+use crate::js_http;
 
 const BINDING: &str = "MEETINGS";
 
@@ -25,15 +26,11 @@ fn unavailable() -> AppError {
 pub async fn wait_socket(env: &Env, meeting: &MeetingId, sealed: &str) -> Result<Response, AppError> {
     let stub =
         env.durable_object(BINDING).and_then(|ns| ns.get_by_name(meeting.as_str())).map_err(|_| unavailable())?;
-    let headers = Headers::new();
-    headers.set("upgrade", "websocket").map_err(|_| unavailable())?;
-    let mut init = RequestInit::new();
-    init.with_headers(headers);
     let url = format!("https://object{WAIT_SOCKET_PATH}{sealed}");
-    let request = Request::new_with_init(&url, &init).map_err(|_| unavailable())?;
-    let response = stub.fetch_with_request(request).await.map_err(|_| unavailable())?;
-    match response.status_code() {
-        101 => Ok(response),
+    let request = js_http::request(&url, &[("upgrade", "websocket")], None, None).map_err(|_| unavailable())?;
+    let response = js_http::fetch_object(stub, &request).await.map_err(|_| unavailable())?;
+    match response.status() {
+        101 => Ok(Response::from(response)),
         401 => Err(AppError::new(ErrorCode::TokenInvalid, "This waiting link is not valid.")),
         _ => Err(AppError::new(ErrorCode::Internal, "The waiting room could not take this page. It will try again.")),
     }

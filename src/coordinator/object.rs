@@ -22,11 +22,12 @@ use super::protocol::{
     CallbackReply, EndedCall, GrantReply, JoinCall, MeetingState, ReconcileCall, RecordingCall, RecoverCall,
     RecoverReply, ServerChangedCall, SettleCall, SettleReply, StateCall, WaitCall, WAIT_SOCKET_PATH,
 };
-use super::store::{alarm_time, DoStore};
+use super::store::DoStore;
 use super::waiters;
 use crate::clock::now_seconds;
 use crate::do_call::{read, reply, Call};
 use crate::pool::client::PoolPlacement;
+use crate::storage::{second_after, Storage};
 use crate::transport::FetchTransport;
 
 type Here<'a> = Coordinator<'a, DoStore<'a>, FetchTransport, PoolPlacement<'a>>;
@@ -60,14 +61,14 @@ impl DurableObject for MeetingCoordinator {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
         let config = match self.config() {
             Ok(config) => config,
             Err(error) => return reply::<StateCall>(Err(error)),
         };
         let transport = FetchTransport::default();
         let placement = PoolPlacement { env: &self.env };
-        let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
+        let store = DoStore { storage: Storage::of(&self.state), alarm_pending: &self.alarm_pending };
         let here = Coordinator {
             memory: &self.memory,
             store: &store,
@@ -78,7 +79,7 @@ impl DurableObject for MeetingCoordinator {
         let now = now_seconds();
         match req.path().as_str() {
             JoinCall::PATH => {
-                let call: JoinCall = read(&mut req).await?;
+                let call: JoinCall = read(&req).await?;
                 let start = Start::of(call.waits);
                 let admission = here.admit(&call.jti, &call.spec, start, now, crate::random::nonce).await;
                 let grant = match admission {
@@ -103,11 +104,11 @@ impl DurableObject for MeetingCoordinator {
                 waiters::accept(&self.sockets, &config, &ticket, running, now)
             }
             RecoverCall::PATH => {
-                let call: RecoverCall = read(&mut req).await?;
+                let call: RecoverCall = read(&req).await?;
                 reply::<RecoverCall>(self.recover(&here, &call, now).await)
             }
             EndedCall::PATH => {
-                let call: EndedCall = read(&mut req).await?;
+                let call: EndedCall = read(&req).await?;
                 let outcome = match here.meeting_ended(&call.nonce, now).await {
                     Ok(Some(events)) => {
                         let announced = !events.is_empty();
@@ -120,7 +121,7 @@ impl DurableObject for MeetingCoordinator {
                 reply::<EndedCall>(outcome)
             }
             ReconcileCall::PATH => {
-                let call: ReconcileCall = read(&mut req).await?;
+                let call: ReconcileCall = read(&req).await?;
                 let outcome = match self.reconcile(&here, &call.meeting, now).await {
                     Ok(events) => {
                         let announced = !events.is_empty();
@@ -132,7 +133,7 @@ impl DurableObject for MeetingCoordinator {
                 reply::<ReconcileCall>(outcome)
             }
             RecordingCall::PATH => {
-                let call: RecordingCall = read(&mut req).await?;
+                let call: RecordingCall = read(&req).await?;
                 let outcome = match self.confirm_recording(&here, &call, now).await {
                     Ok((events, state)) => {
                         let announced = !events.is_empty();
@@ -150,7 +151,7 @@ impl DurableObject for MeetingCoordinator {
                 )
             }
             SettleCall::PATH => {
-                let call: SettleCall = read(&mut req).await?;
+                let call: SettleCall = read(&req).await?;
                 let outcome = match here.settle(call.create_time, now).await {
                     Ok(Settled::Ended(events)) => {
                         self.announce(&store, &config, events, now).await?;
@@ -163,7 +164,7 @@ impl DurableObject for MeetingCoordinator {
                 reply::<SettleCall>(outcome)
             }
             ServerChangedCall::PATH => {
-                let call: ServerChangedCall = read(&mut req).await?;
+                let call: ServerChangedCall = read(&req).await?;
                 let changed = here.server_changed(&call.server, call.joinable).await;
                 if let Ok(true) = changed {
                     let meeting = here.current().await.ok().flatten().map(|i| i.meeting).unwrap_or_default();
@@ -180,7 +181,7 @@ impl DurableObject for MeetingCoordinator {
     /// Sends due host notifications, forgets expired `jti`s, and comes back for the next of either.
     async fn alarm(&self) -> Result<Response> {
         self.alarm_pending.set(false);
-        let store = DoStore { storage: self.state.storage(), alarm_pending: &self.alarm_pending };
+        let store = DoStore { storage: Storage::of(&self.state), alarm_pending: &self.alarm_pending };
         let now = now_seconds();
         let next_jti = store.forget_expired_jtis(now).await?;
         let next_delivery = match (self.config(), store.load_instance().await) {
@@ -191,7 +192,7 @@ impl DurableObject for MeetingCoordinator {
             _ => None,
         };
         if let Some(next) = [next_jti, next_delivery].into_iter().flatten().min() {
-            self.state.storage().set_alarm(alarm_time(next)).await?;
+            store.storage.set_alarm(second_after(next)).await?;
             self.alarm_pending.set(true);
         }
         Response::ok("")

@@ -11,8 +11,8 @@ use std::cell::Cell;
 
 use bbb_core::coordinator::{sweep, CoordinatorStore, Instance, PendingCreate, StoreError};
 use bbb_core::webhook::{Delivery, Event};
-use worker::js_sys::Map;
-use worker::{ListOptions, Storage};
+
+use crate::storage::{second_after, Storage};
 
 const INSTANCE: &str = "instance";
 const JTI_PREFIX: &str = "jti:";
@@ -27,9 +27,8 @@ pub struct DoStore<'a> {
 }
 
 impl CoordinatorStore for DoStore<'_> {
-    // Stored as JSON text: serde_json is in the wasm anyway, a serde_wasm_bindgen copy per type is not.
     async fn load_instance(&self) -> Result<Option<Instance>, StoreError> {
-        let Some(json) = self.storage.get::<String>(INSTANCE).await.map_err(|_| StoreError)? else {
+        let Some(json) = self.storage.text(INSTANCE).await.map_err(|_| StoreError)? else {
             return Ok(None);
         };
         serde_json::from_str(&json).map(Some).map_err(|_| StoreError)
@@ -41,13 +40,13 @@ impl CoordinatorStore for DoStore<'_> {
     }
 
     async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
-        let until = self.storage.get::<i64>(&format!("{JTI_PREFIX}{jti}")).await.map_err(|_| StoreError)?;
-        Ok(until.is_some_and(|until| until >= now))
+        let until = self.storage.number(&format!("{JTI_PREFIX}{jti}")).await.map_err(|_| StoreError)?;
+        Ok(until.is_some_and(|until| until as i64 >= now))
     }
 
     async fn first_announcement(&self, record_id: &str) -> Result<bool, StoreError> {
         let key = format!("{ANNOUNCED_PREFIX}{record_id}");
-        if self.storage.get::<bool>(&key).await.map_err(|_| StoreError)?.is_some() {
+        if self.storage.has(&key).await.map_err(|_| StoreError)? {
             return Ok(false);
         }
         self.storage.put(&key, true).await.map_err(|_| StoreError)?;
@@ -55,7 +54,7 @@ impl CoordinatorStore for DoStore<'_> {
     }
 
     async fn load_pending_creates(&self) -> Result<Vec<PendingCreate>, StoreError> {
-        let Some(json) = self.storage.get::<String>(PENDING_CREATES).await.map_err(|_| StoreError)? else {
+        let Some(json) = self.storage.text(PENDING_CREATES).await.map_err(|_| StoreError)? else {
             return Ok(Vec::new());
         };
         serde_json::from_str(&json).map_err(|_| StoreError)
@@ -63,18 +62,18 @@ impl CoordinatorStore for DoStore<'_> {
 
     async fn save_pending_creates(&self, pending: &[PendingCreate]) -> Result<(), StoreError> {
         if pending.is_empty() {
-            return self.storage.delete(PENDING_CREATES).await.map(drop).map_err(|_| StoreError);
+            return self.storage.delete(PENDING_CREATES).await.map_err(|_| StoreError);
         }
         let json = serde_json::to_string(pending).map_err(|_| StoreError)?;
         self.storage.put(PENDING_CREATES, json).await.map_err(|_| StoreError)
     }
 
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
-        self.storage.put(&format!("{JTI_PREFIX}{jti}"), until).await.map_err(|_| StoreError)?;
+        self.storage.put(&format!("{JTI_PREFIX}{jti}"), until as f64).await.map_err(|_| StoreError)?;
         if !self.alarm_pending.get() {
             // After a restart the alarm may still be set: one read tells.
-            if self.storage.get_alarm().await.map_err(|_| StoreError)?.is_none() {
-                self.storage.set_alarm(alarm_time(until)).await.map_err(|_| StoreError)?;
+            if self.storage.alarm().await.map_err(|_| StoreError)?.is_none() {
+                self.storage.set_alarm(second_after(until)).await.map_err(|_| StoreError)?;
             }
             self.alarm_pending.set(true);
         }
@@ -90,27 +89,21 @@ impl DoStore<'_> {
         }
         for event in events {
             let key = format!("{OUTBOX_PREFIX}{}", event.id);
-            if self.storage.get::<String>(&key).await?.is_none() {
+            if !self.storage.has(&key).await? {
                 let delivery = serde_json::to_string(&Delivery::new(event, now))
                     .map_err(|e| worker::Error::RustError(e.to_string()))?;
                 self.storage.put(&key, delivery).await?;
             }
         }
-        self.storage.set_alarm(alarm_time(now - 1)).await?;
+        self.storage.set_alarm(second_after(now - 1)).await?;
         self.alarm_pending.set(true);
         Ok(())
     }
 
     /// Every queued delivery.
     pub async fn deliveries(&self) -> worker::Result<Vec<Delivery>> {
-        let entries: Map = self.storage.list_with_options(ListOptions::new().prefix(OUTBOX_PREFIX)).await?;
-        let mut deliveries = Vec::new();
-        entries.for_each(&mut |value, _| {
-            if let Some(delivery) = value.as_string().and_then(|json| serde_json::from_str(&json).ok()) {
-                deliveries.push(delivery);
-            }
-        });
-        Ok(deliveries)
+        let entries = self.storage.list(OUTBOX_PREFIX).await?;
+        Ok(entries.into_iter().filter_map(|(_, value)| serde_json::from_str(&value.as_string()?).ok()).collect())
     }
 
     pub async fn save_delivery(&self, delivery: &Delivery) -> worker::Result<()> {
@@ -119,27 +112,15 @@ impl DoStore<'_> {
     }
 
     pub async fn remove_delivery(&self, delivery: &Delivery) -> worker::Result<()> {
-        self.storage.delete(&format!("{OUTBOX_PREFIX}{}", delivery.event.id)).await.map(drop)
+        self.storage.delete(&format!("{OUTBOX_PREFIX}{}", delivery.event.id)).await
     }
 
     /// Deletes the `jti`s whose window ended by `now`; returns when the next one ends.
     pub async fn forget_expired_jtis(&self, now: i64) -> worker::Result<Option<i64>> {
-        let entries: Map = self.storage.list_with_options(ListOptions::new().prefix(JTI_PREFIX)).await?;
-        let mut stored = Vec::new();
-        entries.for_each(&mut |value, key| {
-            if let Some(key) = key.as_string() {
-                stored.push((key, value.as_f64().unwrap_or(0.0) as i64));
-            }
-        });
+        let entries = self.storage.list(JTI_PREFIX).await?;
+        let stored = entries.into_iter().map(|(key, until)| (key, until.as_f64().unwrap_or(0.0) as i64));
         let (expired, next) = sweep(stored, now);
-        if !expired.is_empty() {
-            self.storage.delete_multiple(expired).await?;
-        }
+        self.storage.delete_all(expired).await?;
         Ok(next)
     }
-}
-
-/// Milliseconds since the epoch, one second after `until` (seconds).
-pub fn alarm_time(until: i64) -> worker::ScheduledTime {
-    worker::ScheduledTime::new(worker::js_sys::Date::new(&((until + 1) as f64 * 1000.0).into()))
 }

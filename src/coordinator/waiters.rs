@@ -6,6 +6,7 @@
 use bbb_core::waiting::{WaitPaths, WaitTicket};
 use bbb_core::Config;
 use worker::wasm_bindgen::JsValue;
+use worker::worker_sys::ext::WebSocketExt;
 use worker::worker_sys::{DurableObjectState, WebSocketRequestResponsePair};
 use worker::{Response, Result, WebSocket, WebSocketPair};
 
@@ -32,7 +33,7 @@ pub fn accept(
     state
         .accept_websocket_with_tags(pair.server.as_ref(), vec![JsValue::from_str(&tag)])
         .map_err(|_| worker::Error::RustError("the meeting cannot hold another waiting page".into()))?;
-    pair.server.serialize_attachment(ticket)?;
+    attach(&pair.server, ticket)?;
     if let Ok(pong) = WebSocketRequestResponsePair::new("ping", "pong") {
         let _ = state.set_websocket_auto_response(&pong);
     }
@@ -47,8 +48,8 @@ pub fn accept(
 pub fn release(state: &DurableObjectState, config: &Config, now: i64) -> usize {
     let sockets = sockets(state, None);
     for socket in &sockets {
-        match socket.deserialize_attachment::<WaitTicket>() {
-            Ok(Some(ticket)) => send_go(socket, config, &ticket, now),
+        match attachment(socket) {
+            Some(ticket) => send_go(socket, config, &ticket, now),
             _ => {
                 let _ = socket.close(Some(1011), Some("no ticket"));
             }
@@ -69,6 +70,20 @@ fn sockets(state: &DurableObjectState, tag: Option<&str>) -> Vec<WebSocket> {
         None => state.get_websockets(),
     };
     held.map(|list| list.into_iter().map(WebSocket::from).collect()).unwrap_or_default()
+}
+
+/// The socket keeps its ticket as JSON text (through hibernation), on the platform's call:
+/// `worker`'s generic one converts through serde_wasm_bindgen.
+fn attach(socket: &WebSocket, ticket: &WaitTicket) -> Result<()> {
+    let json = serde_json::to_string(ticket).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    Ok(socket.as_ref().serialize_attachment(JsValue::from_str(&json))?)
+}
+
+/// The ticket a socket was accepted with; `None` for anything else (such as a socket accepted by
+/// an older version, which then reconnects).
+fn attachment(socket: &WebSocket) -> Option<WaitTicket> {
+    let json = socket.as_ref().deserialize_attachment().ok()?.as_string()?;
+    serde_json::from_str(&json).ok()
 }
 
 /// The page follows `go` to `/join/wait/{ticket}`, which answers the signed join's `302`: no

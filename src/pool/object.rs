@@ -18,6 +18,7 @@ use crate::clock::now_seconds;
 use crate::coordinator::client as meetings;
 use crate::coordinator::protocol::{ServerChangedCall, SettleCall};
 use crate::do_call::{read, reply, Call};
+use crate::storage::Storage;
 
 #[durable_object(alarm)]
 pub struct ServerPool {
@@ -35,7 +36,7 @@ impl DurableObject for ServerPool {
         ServerPool { state, env, view: RefCell::new(None), config: OnceCell::new(), forced_left: RefCell::new(None) }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
         let config = match self.config() {
             Ok(config) => config,
             Err(error) => return reply::<ServersCall>(Err(error)),
@@ -51,24 +52,24 @@ impl DurableObject for ServerPool {
         }
         match path.as_str() {
             PlaceCall::PATH => {
-                let call: PlaceCall = read(&mut req).await?;
+                let call: PlaceCall = read(&req).await?;
                 reply::<PlaceCall>(self.place(&config, call, now).await)
             }
             PlacedCall::PATH => {
-                let call: PlacedCall = read(&mut req).await?;
+                let call: PlacedCall = read(&req).await?;
                 reply::<PlacedCall>(self.placed(call, now).await)
             }
             InstanceEndedCall::PATH => {
-                let call: InstanceEndedCall = read(&mut req).await?;
+                let call: InstanceEndedCall = read(&req).await?;
                 reply::<InstanceEndedCall>(self.instance_ended(call).await)
             }
             ServersCall::PATH => reply::<ServersCall>(Ok(self.reports(&config, now))),
             SetStateCall::PATH => {
-                let call: SetStateCall = read(&mut req).await?;
+                let call: SetStateCall = read(&req).await?;
                 reply::<SetStateCall>(self.set_state(&config, call, now).await)
             }
             PollCall::PATH => {
-                let call: PollCall = read(&mut req).await?;
+                let call: PollCall = read(&req).await?;
                 if call.force {
                     let every = config.pool.servers().iter().map(|s| s.id.clone()).collect();
                     *self.forced_left.borrow_mut() = Some(every);
@@ -77,7 +78,7 @@ impl DurableObject for ServerPool {
                 reply::<PollCall>(outcome.map(|()| self.reports(&config, now_seconds())))
             }
             HostOfCall::PATH => {
-                let call: HostOfCall = read(&mut req).await?;
+                let call: HostOfCall = read(&req).await?;
                 reply::<HostOfCall>(self.store().host(&call.internal_meeting_id).await.map_err(storage))
             }
             _ => Response::error("unknown pool route", 404),
@@ -105,7 +106,7 @@ impl DurableObject for ServerPool {
 
 impl ServerPool {
     fn store(&self) -> PoolStore {
-        PoolStore { storage: self.state.storage() }
+        PoolStore { storage: Storage::of(&self.state) }
     }
 
     fn config(&self) -> std::result::Result<Rc<Config>, AppError> {
@@ -308,8 +309,7 @@ impl ServerPool {
     }
 
     async fn come_back_soon(&self) -> Result<()> {
-        let at = worker::js_sys::Date::now() + 1000.0;
-        self.state.storage().set_alarm(worker::ScheduledTime::new(worker::js_sys::Date::new(&at.into()))).await
+        Storage::of(&self.state).set_alarm(worker::js_sys::Date::now() + 1000.0).await
     }
 }
 

@@ -11,8 +11,8 @@ use bbb_core::pool::{PlacementRecord, PoolView, ServerId, ServerRecord};
 use bbb_core::CreateTime;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use worker::js_sys::Map;
-use worker::{ListOptions, Storage};
+
+use crate::storage::Storage;
 
 const SERVER: &str = "server:";
 const PLACEMENT: &str = "placement:";
@@ -59,7 +59,7 @@ impl PoolStore {
         let key = format!("{PLACEMENT}{meeting}");
         match record {
             Some(record) => self.put(&key, record).await,
-            None => self.storage.delete(&key).await.map(drop),
+            None => self.storage.delete(&key).await,
         }
     }
 
@@ -68,7 +68,7 @@ impl PoolStore {
     }
 
     pub async fn host(&self, internal_meeting_id: &str) -> worker::Result<Option<ServerId>> {
-        let stored: Option<String> = self.storage.get(&format!("{HOST}{internal_meeting_id}")).await?;
+        let stored = self.storage.text(&format!("{HOST}{internal_meeting_id}")).await?;
         Ok(stored.and_then(|id| ServerId::parse(&id).ok()))
     }
 
@@ -85,7 +85,7 @@ impl PoolStore {
     }
 
     pub async fn paid(&self, meeting: &str) -> worker::Result<()> {
-        self.storage.delete(&format!("{WORK}{meeting}")).await.map(drop)
+        self.storage.delete(&format!("{WORK}{meeting}")).await
     }
 
     async fn put<T: Serialize>(&self, key: &str, value: &T) -> worker::Result<()> {
@@ -94,14 +94,12 @@ impl PoolStore {
 
     /// Every entry under `prefix`, with the prefix taken off its key.
     async fn list<T: DeserializeOwned>(&self, prefix: &str) -> worker::Result<Vec<(String, T)>> {
-        let entries: Map = self.storage.list_with_options(ListOptions::new().prefix(prefix)).await?;
-        let mut out = Vec::new();
-        entries.for_each(&mut |value, key| {
-            let parsed = value.as_string().and_then(|json| serde_json::from_str::<T>(&json).ok());
-            if let (Some(key), Some(parsed)) = (key.as_string(), parsed) {
-                out.push((key[prefix.len()..].to_owned(), parsed));
-            }
-        });
-        Ok(out)
+        let entries = self.storage.list(prefix).await?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|(key, value)| {
+                Some((key[prefix.len()..].to_owned(), serde_json::from_str(&value.as_string()?).ok()?))
+            })
+            .collect())
     }
 }

@@ -237,6 +237,22 @@ describe("spent jtis are forgotten when their window ends", () => {
     }
     assert.deepEqual(stored(), ["instance"]);
   });
+
+  test("a class's worth of jtis (more than the 128 keys storage deletes at once) is forgotten too", async () => {
+    const meeting = meetingId();
+    const joins = Array.from({ length: 200 }, (_, i) => {
+      const value = sign(joinClaims({ issuer: "lms", audience: "edge", meeting, name: `S${i}`, lifetime: 3 }), JWT_SECRET);
+      return fetch(`${shortLived.origin}/join?token=${value}`, { redirect: "manual" }).then((r) => r.status);
+    });
+    assert.deepEqual(new Set(await Promise.all(joins)), new Set([302]));
+    const stored = () => objects(shortLived.stateDir, "bbb-edge", "MeetingCoordinator").find((o) => o.name === meeting).keys;
+    assert.equal(stored().filter((k) => k.startsWith("jti:")).length, 200);
+    const deadline = Date.now() + 20_000;
+    while (stored().some((k) => k.startsWith("jti:")) && Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, 500));
+    }
+    assert.deepEqual(stored(), ["instance"]);
+  });
 });
 
 test("nothing leaks", async () => {
