@@ -1,9 +1,11 @@
 // Where a hot join's CPU goes: V8's sampling CPU profiler over workerd's inspector (through
 // wrangler dev's DevTools port) while wrk sends hot joins (a running meeting, a new token each),
 // every sample given to the innermost span of the join it falls in (rules below, matched on the
-// wasm function names the name section keeps). Prints the table and the top functions by self time.
+// wasm function names: the built wasm has none, V8 says `wasm-function[N]`, and the symbols file
+// beside it names N). Prints the table and the top functions by self time.
 //   node bench/profile.mjs   (PROFILE_SECONDS, default 8; PROFILE_OUT=file keeps the profile;
-//   PROFILE_FROM=file [PROFILE_JOINS=n] prints the table of a kept one)
+//   PROFILE_FROM=file [PROFILE_JOINS=n] prints the table of a kept one, PROFILE_SYMBOLS=file
+//   names its functions when build/ has changed since)
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,6 +39,16 @@ const SPANS = [
   ["settings (Config)", /env_source|Config/],
 ];
 
+/** Function index → name, from the symbols file scripts/wasm-symbols.py writes. */
+function symbols(path) {
+  const names = new Map();
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const tab = line.indexOf("\t");
+    if (tab > 0) names.set(Number(line.slice(0, tab)), line.slice(tab + 1));
+  }
+  return names;
+}
+
 function classify(frames) {
   for (const name of frames) {
     for (const [span, rule] of SPANS) if (rule.test(name)) return span;
@@ -53,7 +65,11 @@ function report(profile, joins) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const name = (n) => n.callFrame.functionName || `(anonymous ${n.callFrame.url.split("/").pop()})`;
+  const names = symbols(process.env.PROFILE_SYMBOLS ?? join(ROOT, "build/index_bg.symbols"));
+  const name = (n) => {
+    const index = /^wasm-function\[(\d+)\]$/.exec(n.callFrame.functionName);
+    return (index && names.get(Number(index[1]))) || n.callFrame.functionName || `(anonymous ${n.callFrame.url.split("/").pop()})`;
+  };
   const spans = new Map();
   const selfTime = new Map();
   let total = 0;
