@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where the worker's wasm bytes go: code size per crate, from the name section.
+"""Where the worker's wasm bytes go: code size per crate, from its function names.
 
     python3 scripts/wasm-size.py [build/index_bg.wasm] [--top 25] [--functions CRATE]
 
