@@ -9,7 +9,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use crate::clock::now_seconds;
 use crate::js_http;
-use crate::storage::Storage;
+use crate::storage::{json, parsed, Storage};
 
 const BINDING: &str = "REGISTRY";
 const NAME: &str = "registry";
@@ -36,18 +36,15 @@ impl DurableObject for MeetingRegistry {
         match req.path().as_str() {
             "/created" => {
                 for meeting in read_meetings(&req).await?.meetings {
-                    put(&storage, &format!("{PREFIX}{meeting}"), &Entry { created_at: now, checked_at: None }).await?;
+                    let entry = Entry { created_at: now, checked_at: None };
+                    storage.put(&format!("{PREFIX}{meeting}"), json(&entry)?).await?;
                 }
                 Response::ok("")
             }
             "/due" => {
-                let listed = storage.list(PREFIX).await?;
-                let entries: Vec<(String, Entry)> = listed
-                    .into_iter()
-                    .filter_map(|(key, value)| Some((key, serde_json::from_str(&value.as_string()?).ok()?)))
-                    .collect();
+                let entries: Vec<(String, Entry)> = parsed(storage.list(PREFIX).await?).collect();
                 let (due_now, expired) = due(&entries, now, PER_PASS);
-                storage.delete_all(expired).await?;
+                storage.delete_keys(expired).await?;
                 let meetings = due_now.into_iter().map(|k| k[PREFIX.len()..].to_owned()).collect();
                 Response::from_json(&Meetings { meetings })
             }
@@ -55,9 +52,9 @@ impl DurableObject for MeetingRegistry {
                 for meeting in read_meetings(&req).await?.meetings {
                     let key = format!("{PREFIX}{meeting}");
                     let stored = storage.text(&key).await?;
-                    if let Some(mut entry) = stored.and_then(|json| serde_json::from_str::<Entry>(&json).ok()) {
+                    if let Some(mut entry) = stored.and_then(|text| serde_json::from_str::<Entry>(&text).ok()) {
                         entry.checked_at = Some(now);
-                        put(&storage, &key, &entry).await?;
+                        storage.put(&key, json(&entry)?).await?;
                     }
                 }
                 Response::ok("")
@@ -69,11 +66,6 @@ impl DurableObject for MeetingRegistry {
 
 async fn read_meetings(req: &Request) -> Result<Meetings> {
     crate::do_call::parse(&js_http::request_text(req.inner()).await?)
-}
-
-/// Entries are stored as JSON text, like the coordinator's instance.
-async fn put(storage: &Storage, key: &str, entry: &Entry) -> Result<()> {
-    storage.put(key, serde_json::to_string(entry).unwrap_or_default()).await
 }
 
 /// One call to the registry; its answer's body.

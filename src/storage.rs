@@ -2,6 +2,8 @@
 //! read and written on the platform's object. (`worker`'s `get`, `put` and `list_with_options`
 //! convert every value and option through serde_wasm_bindgen, a copy of that code per type.)
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use worker::js_sys::{self, Map, Object, Reflect};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
@@ -50,7 +52,8 @@ impl Storage {
         Ok(())
     }
 
-    pub async fn delete_all(&self, keys: Vec<String>) -> Result<()> {
+    /// Deletes each of `keys` (not the whole storage, as the platform's `deleteAll` would).
+    pub async fn delete_keys(&self, keys: Vec<String>) -> Result<()> {
         // The platform deletes at most 128 keys per call.
         for chunk in keys.chunks(128) {
             let chunk = chunk.iter().map(|key| JsValue::from_str(key)).collect();
@@ -88,4 +91,15 @@ impl Storage {
 /// One second after `until` (seconds since the epoch), in milliseconds: when an alarm for it runs.
 pub fn second_after(until: i64) -> f64 {
     (until + 1) as f64 * 1000.0
+}
+
+/// A record as the JSON text it is stored as. (Serialising before the storage call keeps one
+/// copy of the call's future for every record type.)
+pub fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
+/// The entries of a listing that hold JSON text of a `T`; anything else is passed over.
+pub fn parsed<T: DeserializeOwned>(entries: Vec<(String, JsValue)>) -> impl Iterator<Item = (String, T)> {
+    entries.into_iter().filter_map(|(key, value)| Some((key, serde_json::from_str(&value.as_string()?).ok()?)))
 }

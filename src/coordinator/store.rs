@@ -12,7 +12,7 @@ use std::cell::Cell;
 use bbb_core::coordinator::{sweep, CoordinatorStore, Instance, PendingCreate, StoreError};
 use bbb_core::webhook::{Delivery, Event};
 
-use crate::storage::{second_after, Storage};
+use crate::storage::{json, parsed, second_after, Storage};
 
 const INSTANCE: &str = "instance";
 const JTI_PREFIX: &str = "jti:";
@@ -35,8 +35,7 @@ impl CoordinatorStore for DoStore<'_> {
     }
 
     async fn save_instance(&self, instance: &Instance) -> Result<(), StoreError> {
-        let json = serde_json::to_string(instance).map_err(|_| StoreError)?;
-        self.storage.put(INSTANCE, json).await.map_err(|_| StoreError)
+        self.storage.put(INSTANCE, json(instance).map_err(|_| StoreError)?).await.map_err(|_| StoreError)
     }
 
     async fn jti_used(&self, jti: &str, now: i64) -> Result<bool, StoreError> {
@@ -64,8 +63,7 @@ impl CoordinatorStore for DoStore<'_> {
         if pending.is_empty() {
             return self.storage.delete(PENDING_CREATES).await.map_err(|_| StoreError);
         }
-        let json = serde_json::to_string(pending).map_err(|_| StoreError)?;
-        self.storage.put(PENDING_CREATES, json).await.map_err(|_| StoreError)
+        self.storage.put(PENDING_CREATES, json(&pending).map_err(|_| StoreError)?).await.map_err(|_| StoreError)
     }
 
     async fn remember_jti(&self, jti: &str, until: i64) -> Result<(), StoreError> {
@@ -90,9 +88,7 @@ impl DoStore<'_> {
         for event in events {
             let key = format!("{OUTBOX_PREFIX}{}", event.id);
             if !self.storage.has(&key).await? {
-                let delivery = serde_json::to_string(&Delivery::new(event, now))
-                    .map_err(|e| worker::Error::RustError(e.to_string()))?;
-                self.storage.put(&key, delivery).await?;
+                self.storage.put(&key, json(&Delivery::new(event, now))?).await?;
             }
         }
         self.storage.set_alarm(second_after(now - 1)).await?;
@@ -102,13 +98,11 @@ impl DoStore<'_> {
 
     /// Every queued delivery.
     pub async fn deliveries(&self) -> worker::Result<Vec<Delivery>> {
-        let entries = self.storage.list(OUTBOX_PREFIX).await?;
-        Ok(entries.into_iter().filter_map(|(_, value)| serde_json::from_str(&value.as_string()?).ok()).collect())
+        Ok(parsed(self.storage.list(OUTBOX_PREFIX).await?).map(|(_, delivery)| delivery).collect())
     }
 
     pub async fn save_delivery(&self, delivery: &Delivery) -> worker::Result<()> {
-        let json = serde_json::to_string(delivery).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        self.storage.put(&format!("{OUTBOX_PREFIX}{}", delivery.event.id), json).await
+        self.storage.put(&format!("{OUTBOX_PREFIX}{}", delivery.event.id), json(delivery)?).await
     }
 
     pub async fn remove_delivery(&self, delivery: &Delivery) -> worker::Result<()> {
@@ -120,7 +114,7 @@ impl DoStore<'_> {
         let entries = self.storage.list(JTI_PREFIX).await?;
         let stored = entries.into_iter().map(|(key, until)| (key, until.as_f64().unwrap_or(0.0) as i64));
         let (expired, next) = sweep(stored, now);
-        self.storage.delete_all(expired).await?;
+        self.storage.delete_keys(expired).await?;
         Ok(next)
     }
 }

@@ -9,10 +9,9 @@
 
 use bbb_core::pool::{PlacementRecord, PoolView, ServerId, ServerRecord};
 use bbb_core::CreateTime;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::storage::Storage;
+use crate::storage::{json, parsed, Storage};
 
 const SERVER: &str = "server:";
 const PLACEMENT: &str = "placement:";
@@ -33,10 +32,6 @@ pub struct PoolStore {
     pub storage: Storage,
 }
 
-fn json_err(error: serde_json::Error) -> worker::Error {
-    worker::Error::RustError(error.to_string())
-}
-
 impl PoolStore {
     pub async fn load_view(&self) -> worker::Result<PoolView> {
         let mut view = PoolView::default();
@@ -52,13 +47,13 @@ impl PoolStore {
     }
 
     pub async fn save_server(&self, id: &ServerId, record: &ServerRecord) -> worker::Result<()> {
-        self.put(&format!("{SERVER}{id}"), record).await
+        self.storage.put(&format!("{SERVER}{id}"), json(record)?).await
     }
 
     pub async fn save_placement(&self, meeting: &str, record: Option<&PlacementRecord>) -> worker::Result<()> {
         let key = format!("{PLACEMENT}{meeting}");
         match record {
-            Some(record) => self.put(&key, record).await,
+            Some(record) => self.storage.put(&key, json(record)?).await,
             None => self.storage.delete(&key).await,
         }
     }
@@ -74,7 +69,7 @@ impl PoolStore {
 
     /// Queues `work` for `meeting`'s coordinator (a later message replaces an earlier one).
     pub async fn owe(&self, meeting: &str, work: &Work) -> worker::Result<()> {
-        self.put(&format!("{WORK}{meeting}"), work).await
+        self.storage.put(&format!("{WORK}{meeting}"), json(work)?).await
     }
 
     /// Up to `limit` owed messages.
@@ -88,18 +83,9 @@ impl PoolStore {
         self.storage.delete(&format!("{WORK}{meeting}")).await
     }
 
-    async fn put<T: Serialize>(&self, key: &str, value: &T) -> worker::Result<()> {
-        self.storage.put(key, serde_json::to_string(value).map_err(json_err)?).await
-    }
-
     /// Every entry under `prefix`, with the prefix taken off its key.
-    async fn list<T: DeserializeOwned>(&self, prefix: &str) -> worker::Result<Vec<(String, T)>> {
-        let entries = self.storage.list(prefix).await?;
-        Ok(entries
-            .into_iter()
-            .filter_map(|(key, value)| {
-                Some((key[prefix.len()..].to_owned(), serde_json::from_str(&value.as_string()?).ok()?))
-            })
-            .collect())
+    async fn list<T: serde::de::DeserializeOwned>(&self, prefix: &str) -> worker::Result<Vec<(String, T)>> {
+        let entries = parsed(self.storage.list(prefix).await?);
+        Ok(entries.map(|(key, value)| (key[prefix.len()..].to_owned(), value)).collect())
     }
 }
