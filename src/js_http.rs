@@ -47,10 +47,14 @@ pub async fn fetch_object(stub: worker::Stub, request: &web_sys::Request) -> Res
 
 /// The whole body as text, in one promise.
 pub async fn text(response: &web_sys::Response) -> Result<String, JsValue> {
-    JsFuture::from(response.text()?).await?.as_string().ok_or(JsValue::NULL)
+    body_text(response.text()).await
 }
 
 /// The whole body of a request an object received, as text, in one promise.
 pub async fn request_text(request: &web_sys::Request) -> Result<String, JsValue> {
-    JsFuture::from(request.text()?).await?.as_string().ok_or(JsValue::NULL)
+    body_text(request.text()).await
+}
+
+async fn body_text(promise: Result<js_sys::Promise, JsValue>) -> Result<String, JsValue> {
+    JsFuture::from(promise?).await?.as_string().ok_or(JsValue::NULL)
 }
