@@ -148,12 +148,12 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>), &'static str> {
     if digits.is_empty() {
         return Ok((&authority[..colon], None));
     }
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("has a port that is not a number from 0 to 65535");
-    }
-    let port = digits.trim_start_matches('0').parse::<u16>();
-    let port = if digits.bytes().all(|b| b == b'0') { Ok(0) } else { port };
-    Ok((&authority[..colon], Some(port.map_err(|_| "has a port that is not a number from 0 to 65535")?)))
+    // Leading zeros are allowed (WHATWG drops them), so the value is what is bounded.
+    let port = digits.bytes().try_fold(0u16, |port, b| {
+        let digit = b.is_ascii_digit().then(|| u16::from(b - b'0'))?;
+        port.checked_mul(10)?.checked_add(digit)
+    });
+    Ok((&authority[..colon], Some(port.ok_or("has a port that is not a number from 0 to 65535")?)))
 }
 
 /// The host in its serialization (lower case; IPv6 compressed) and whether it is loopback.
